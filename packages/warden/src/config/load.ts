@@ -1,0 +1,100 @@
+/**
+ * Loads the configuration: defaults, then `warden.config.yaml`, then environment
+ * variables, then command-line flags (each later source wins). A bad value stops the
+ * start with a message that names it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { WardenError } from '../errors.js';
+import { ConfigSchema, type Config, type ConfigInput } from './schema.js';
+
+export const ConfigCodes = { INVALID_CONFIG: 'INVALID_CONFIG' } as const;
+
+/** Environment variable → config key, and how to read its text. */
+const ENV: ReadonlyArray<[string, keyof ConfigInput, 'int' | 'string']> = [
+  ['WARDEN_PORT', 'port', 'int'],
+  ['WARDEN_HOST', 'host', 'string'],
+  ['WARDEN_DATA_DIR', 'dataDir', 'string'],
+  ['WARDEN_DATABASE_URL', 'databaseUrl', 'string'],
+  ['WARDEN_BOOTSTRAP_ADMIN_KEY', 'bootstrapAdminKey', 'string'],
+  ['WARDEN_MASTER_KEY', 'masterKey', 'string'],
+  ['WARDEN_LOG_ORIGIN', 'logOrigin', 'string'],
+  ['WARDEN_LOG_LEVEL', 'logLevel', 'string'],
+  ['WARDEN_TOKEN_MAX_TTL', 'tokenMaxTtl', 'int'],
+  ['WARDEN_TOKEN_DEFAULT_TTL', 'tokenDefaultTtl', 'int'],
+  ['WARDEN_CHECKPOINT_INTERVAL_MS', 'checkpointIntervalMs', 'int'],
+  ['WARDEN_APPROVAL_TTL', 'approvalTtlSeconds', 'int'],
+];
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Path of the YAML file; default `warden.config.yaml` in the working directory, if present. */
+  configFile?: string;
+  /** Values from command-line flags, already typed. */
+  flags?: Partial<ConfigInput>;
+}
+
+function fail(message: string): never {
+  throw new WardenError(ConfigCodes.INVALID_CONFIG, message);
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Partial<ConfigInput> {
+  const out: Record<string, unknown> = {};
+  for (const [name, key, kind] of ENV) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (kind === 'int') {
+      if (!/^\d+$/.test(raw.trim())) fail(`invalid configuration: \`${name}\` must be a whole number, got \`${raw}\``);
+      out[key] = Number(raw.trim());
+    } else {
+      out[key] = raw;
+    }
+  }
+  return out as Partial<ConfigInput>;
+}
+
+function fromFile(path: string | undefined): Partial<ConfigInput> {
+  const file = resolve(path ?? 'warden.config.yaml');
+  if (!existsSync(file)) {
+    if (path !== undefined) fail(`invalid configuration: config file \`${file}\` does not exist`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    fail(`invalid configuration: \`${file}\` is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) fail(`invalid configuration: \`${file}\` must hold a mapping`);
+  return parsed as Partial<ConfigInput>;
+}
+
+/** Validates merged input and freezes it; throws INVALID_CONFIG naming the first bad key. */
+export function validateConfig(input: Partial<ConfigInput>): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `\`${issue.path.join('.')}\`` : 'configuration';
+    fail(`invalid configuration: ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return deepFreeze(result.data);
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const merged = { ...fromFile(options.configFile), ...fromEnv(options.env ?? process.env), ...stripUndefined(options.flags ?? {}) };
+  return validateConfig(merged);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

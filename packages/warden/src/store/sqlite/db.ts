@@ -1,0 +1,46 @@
+/**
+ * Opens the embedded SQLite database: WAL mode, `synchronous=FULL` (every commit is on
+ * disk before it returns, which the audit log's durability promise relies on), and the
+ * versioned migrations applied in order at start.
+ */
+import Database from 'better-sqlite3';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const db = new Database(file);
+  // The database holds hashes of keys and the raw values of sensitive arguments.
+  if (file !== ':memory:') chmodSync(file, 0o600);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // Another Warden process (the CLI, a stdio gateway) may hold the write lock briefly.
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+/** Applies every migration newer than the database's version, each in its own transaction. */
+export function migrate(db: Db): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const row = db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number };
+  let applied = 0;
+  for (const m of MIGRATIONS) {
+    if (m.version <= row.v) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
+    }).immediate();
+    applied++;
+  }
+  return applied;
+}

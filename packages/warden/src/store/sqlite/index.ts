@@ -1,0 +1,34 @@
+/** Builds the SQLite store: one database file under the data directory. */
+import type { Store } from '../types.js';
+import { sqliteAgentStore } from './agents.js';
+import { openDatabase, type Db } from './db.js';
+import { sqliteKeyStore } from './keys.js';
+import { SqliteLog } from './log.js';
+import { sqliteToolStore } from './tools.js';
+
+export interface SqliteStore extends Store {
+  readonly kind: 'sqlite';
+  readonly db: Db;
+  readonly log: SqliteLog;
+}
+
+export function createSqliteStore(file: string, options: { hmacKey: Buffer; now?: () => Date }): SqliteStore {
+  const db = openDatabase(file);
+  const log = new SqliteLog(db, options);
+  const ping = db.prepare('SELECT 1');
+  return {
+    kind: 'sqlite',
+    db,
+    log,
+    agents: sqliteAgentStore(db, log),
+    tools: sqliteToolStore(db, log),
+    keys: sqliteKeyStore(db, log),
+    async ping() {
+      ping.get();
+    },
+    async close() {
+      log.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The small interfaces every store implementation provides. Domain modules depend on
+ * these only; `sqlite/` implements them today, and a PostgreSQL implementation can follow
+ * without touching the domain.
+ *
+ * INVARIANT: every mutating method takes the audit event that describes it, and the
+ * implementation commits the change and its log entry together (one transaction), so the
+ * log never misses a change and never records one that did not happen.
+ */
+import type { AuditEvent, AppendReceipt, AuditLog } from './audit-types.js';
+
+export type Role = 'admin' | 'approver' | 'auditor' | 'viewer';
+export type RiskTier = 'low' | 'medium' | 'high';
+export type AgentStatus = 'active' | 'suspended';
+
+/** A public JWK for an agent's own key (Ed25519: `{kty:"OKP", crv:"Ed25519", x}`). */
+export interface PublicJwk {
+  kty: string;
+  crv?: string;
+  x?: string;
+  kid?: string;
+  [k: string]: unknown;
+}
+
+export interface Agent {
+  id: string;
+  name: string;
+  owner: string;
+  description: string;
+  scope: string[];
+  riskTier: RiskTier;
+  status: AgentStatus;
+  publicKey: PublicJwk | null;
+  createdAt: string;
+  updatedAt: string;
+  lastSeenAt: string | null;
+}
+
+export interface Tool {
+  name: string;
+  categories: string[];
+  description: string;
+  server: string;
+  /** Who set the categories last: an administrator, the config file, or an MCP listing. */
+  source: 'admin' | 'config' | 'mcp';
+  updatedAt: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  owner: string;
+  role: Role;
+  /** SHA-256 of the whole key, hex. The key itself is never stored. */
+  hash: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+export interface AgentStore {
+  get(id: string): Promise<Agent | undefined>;
+  list(): Promise<Agent[]>;
+  insert(agent: Agent, event: AuditEvent): Promise<AppendReceipt>;
+  /** Replaces the stored agent by id. */
+  update(agent: Agent, event: AuditEvent): Promise<AppendReceipt>;
+  /** Not audited: liveness is not a state change anyone decides. */
+  touch(id: string, at: string): Promise<void>;
+}
+
+export interface ToolStore {
+  get(name: string): Promise<Tool | undefined>;
+  list(): Promise<Tool[]>;
+  upsert(tool: Tool, event: AuditEvent): Promise<AppendReceipt>;
+}
+
+export interface ApiKeyStore {
+  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  get(id: string): Promise<ApiKeyRecord | undefined>;
+  list(): Promise<ApiKeyRecord[]>;
+  count(): Promise<number>;
+  insert(key: ApiKeyRecord, event: AuditEvent): Promise<AppendReceipt>;
+  revoke(id: string, at: string, event: AuditEvent): Promise<AppendReceipt>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly agents: AgentStore;
+  readonly tools: ToolStore;
+  readonly keys: ApiKeyStore;
+  readonly log: AuditLog;
+  /** Resolves when the store answers a trivial query; for `/readyz`. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
