@@ -1,0 +1,92 @@
+import { describe, it, expect } from 'vitest';
+import { canonicalBytes } from '../../src/audit/canonical.js';
+
+const text = (value: unknown) => canonicalBytes(value).toString('utf8');
+
+describe('canonicalBytes (RFC 8785)', () => {
+  it('the RFC 8785 §3.2.2 example', () => {
+    const input = String.raw`{
+      "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+      "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+      "literals": [null, true, false]
+    }`;
+    const want = String.raw`{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}`;
+    expect(text(JSON.parse(input))).toBe(want);
+  });
+
+  it('sorts keys by UTF-16 code units (RFC 8785 §3.2.3 example)', () => {
+    const input = JSON.parse(String.raw`{
+      "\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
+      "1": "One", "\ud83d\ude00": "Emoji: Grinning Face", "\u0080": "Control",
+      "\u00f6": "Latin Small Letter O With Diaeresis"
+    }`) as Record<string, string>;
+    // Read the order off the text: JSON.parse would move the key "1" first again.
+    const order = [...text(input).matchAll(/:"([^"]+)"/g)].map((m) => m[1]);
+    expect(order).toEqual([
+      'Carriage Return',
+      'One',
+      'Control',
+      'Latin Small Letter O With Diaeresis',
+      'Euro Sign',
+      'Emoji: Grinning Face',
+      'Hebrew Letter Dalet With Dagesh',
+    ]);
+  });
+
+  it.each([
+    [null, 'null'],
+    [true, 'true'],
+    [-0, '0'],
+    [1e21, '1e+21'],
+    [1e-7, '1e-7'],
+    [9007199254740991, '9007199254740991'],
+    ['é\u2028', '"é\u2028"'],
+    [[], '[]'],
+    [{}, '{}'],
+    [{ b: [1, { d: 1, c: 2 }], a: 'x' }, '{"a":"x","b":[1,{"c":2,"d":1}]}'],
+    [Object.assign(Object.create(null) as object, { z: 1, y: 2 }), '{"y":2,"z":1}'],
+  ])('%j is %s', (value, want) => {
+    expect(text(value)).toBe(want);
+  });
+
+  it('returns UTF-8 bytes', () => {
+    expect(canonicalBytes({ s: '€' })).toEqual(Buffer.from([0x7b, 0x22, 0x73, 0x22, 0x3a, 0x22, 0xe2, 0x82, 0xac, 0x22, 0x7d]));
+  });
+
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  class Entry {
+    a = 1;
+  }
+
+  it.each([
+    ['undefined', undefined],
+    ['an undefined property (JSON would drop it silently)', { actor: undefined, type: 'x' }],
+    ['an undefined array item (JSON would make it null)', [1, undefined]],
+    ['NaN', Number.NaN],
+    ['Infinity', { n: Number.POSITIVE_INFINITY }],
+    ['-Infinity', [Number.NEGATIVE_INFINITY]],
+    ['a function', { f: () => 1 }],
+    ['a bigint', { n: 1n }],
+    ['a symbol', Symbol('s')],
+    ['a symbol key', { [Symbol('k')]: 1 }],
+    ['a Date (toJSON would change it)', { at: new Date(0) }],
+    ['a Map', new Map([['a', 1]])],
+    ['a class instance', new Entry()],
+    ['a Buffer', Buffer.from('x')],
+    ['a lone high surrogate', 'a\ud800b'],
+    ['a lone low surrogate', { s: '\udc00' }],
+    ['a cycle', cyclic],
+  ])('rejects %s with a TypeError', (_name, value) => {
+    expect(() => canonicalBytes(value)).toThrow(TypeError);
+  });
+
+  it('names where the bad value is', () => {
+    expect(() => canonicalBytes({ data: { list: [1, Number.NaN] } })).toThrow('`$.data.list[1]`');
+  });
+
+  it('accepts the same object twice when it is not a cycle', () => {
+    const shared = { x: 1 };
+    expect(text({ a: shared, b: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');
+  });
+});
