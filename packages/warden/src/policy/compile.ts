@@ -1,0 +1,299 @@
+/**
+ * Turns Cedar policy text into a checked, annotated policy set, once per policy version.
+ *
+ * It parses, validates against the schema (strict mode), reads each policy's annotations
+ * (`@id`, `@approval`, `@reason`) and gives every Cedar message a line and column, so an
+ * upload that does not validate is refused with messages a person can act on. Nothing
+ * here runs per decision.
+ */
+import {
+  checkParseSchema,
+  policySetTextToParts,
+  policyToJson,
+  validate,
+  type DetailedError,
+  type PolicyJson,
+} from '@cedar-policy/cedar-wasm/nodejs';
+import { invalidPolicy, invalidSchema } from './errors.js';
+
+/** One file (or upload) of policy text. `name` appears in messages when given. */
+export interface PolicySource {
+  name?: string;
+  text: string;
+}
+
+/** A policy as Warden sees it: its id and what its annotations ask for. */
+export interface PolicyInfo {
+  /** `@id("…")`, or Cedar's own `policy<N>` (N = its position in the text) without one. */
+  id: string;
+  effect: 'permit' | 'forbid';
+  /** `@approval("…")`: on a forbid, "not without a human"; the label names why. */
+  approval?: string;
+  /** `@reason("…")`: the sentence shown with the decision. */
+  reason?: string;
+  /** Where the policy starts (`source` is the file name when there are several). */
+  source?: string;
+  line: number;
+  /** Position in the policy text, from 0. */
+  index: number;
+}
+
+/** A problem with the policy text, with where it points when Cedar says so. */
+export interface PolicyDiagnostic {
+  message: string;
+  source?: string;
+  line?: number;
+  column?: number;
+  policyId?: string;
+}
+
+export interface CompiledPolicySet {
+  /** Every policy in text order. */
+  policies: readonly PolicyInfo[];
+  byId: ReadonlyMap<string, PolicyInfo>;
+  /** id → the policy's own text: what Cedar preparses, so its answers name our ids. */
+  staticPolicies: Readonly<Record<string, string>>;
+  /** Cedar's JSON form of each policy, in text order (for input analysis). */
+  json: readonly PolicyJson[];
+  warnings: readonly string[];
+}
+
+export type CompileResult =
+  | { ok: true; policySet: CompiledPolicySet }
+  | { ok: false; messages: string[]; diagnostics: PolicyDiagnostic[] };
+
+const POLICY_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+const CEDAR_ID = /`policy(\d+)`/g;
+
+/**
+ * Parses, validates and annotates policy text against a schema. Never throws for bad
+ * policy text: the answer says what is wrong and where. Throws `INVALID_SCHEMA` when the
+ * schema itself does not parse.
+ *
+ * @example
+ * const r = compilePolicies(schemaText, [{ name: 'default.cedar', text }]);
+ * if (!r.ok) console.error(r.messages.join('\n')); // "default.cedar, line 3, column 12: …"
+ */
+export function compilePolicies(schema: string, policies: string | readonly PolicySource[]): CompileResult {
+  if (typeof schema !== 'string') throw new TypeError('schema must be Cedar schema text');
+  const text = new SourceText(typeof policies === 'string' ? [{ text: policies }] : policies);
+
+  const schemaCheck = checkParseSchema(schema);
+  if (schemaCheck.type === 'failure') {
+    const where = new SourceText([{ name: 'schema', text: schema }]);
+    throw invalidSchema(schemaCheck.errors.map((e) => format(where.diagnostic(e))));
+  }
+
+  const parts = policySetTextToParts(text.combined);
+  if (parts.type === 'failure') return failed(parts.errors.map((e) => text.diagnostic(e)));
+  if (parts.policy_templates.length > 0) {
+    // Nothing would ever link them, so they could only mislead.
+    return failed([{ ...text.locate(text.firstSlot()), message: 'templates (`?principal`, `?resource`) are not supported' }]);
+  }
+
+  const diagnostics: PolicyDiagnostic[] = [];
+
+  // INVARIANT: Cedar names the policies of a text `policy0`, `policy1`, … in text order,
+  // and `policySetTextToParts` returns them sorted by that id as a string (policy10
+  // before policy2). Sorting the same names the same way pairs each part with its index.
+  const n = parts.policies.length;
+  const cedarIds = Array.from({ length: n }, (_, i) => `policy${i}`).sort();
+  const ordered: string[] = new Array<string>(n);
+  parts.policies.forEach((part, k) => {
+    ordered[Number((cedarIds[k] as string).slice('policy'.length))] = part;
+  });
+
+  const infos: PolicyInfo[] = [];
+  const json: PolicyJson[] = [];
+  const byId = new Map<string, PolicyInfo>();
+  const idByIndex: string[] = [];
+  const staticPolicies: Record<string, string> = {};
+  const starts = text.policyStarts(ordered);
+  ordered.forEach((part, index) => {
+    const where = text.locate(starts[index] ?? -1);
+    const answer = policyToJson(part);
+    if (answer.type === 'failure') {
+      diagnostics.push(...answer.errors.map((e) => ({ ...where, message: oneLine(e.message) })));
+      return;
+    }
+    const annotations = answer.json.annotations ?? {};
+    const rawId = annotations['id'];
+    const id = rawId ?? `policy${index}`;
+    idByIndex[index] = id;
+    const problem = (message: string) => diagnostics.push({ ...where, policyId: id, message });
+    if (rawId !== undefined && (rawId === null || !POLICY_ID.test(rawId))) {
+      problem('`@id` must be 1 to 128 letters, digits, `.`, `_`, `:`, `/` or `-`, starting with a letter or digit');
+    } else if (byId.has(id)) {
+      problem(`policy id \`${id}\` is used twice`);
+    }
+    const approval = annotations['approval'];
+    if (approval !== undefined) {
+      if (answer.json.effect !== 'forbid') problem(`\`@approval\` on policy \`${id}\` only means something on a forbid`);
+      if (approval === null || approval.trim() === '') problem(`\`@approval\` on policy \`${id}\` needs a label, e.g. \`@approval("publish")\``);
+    }
+    const reason = annotations['reason'];
+    const info: PolicyInfo = {
+      id,
+      effect: answer.json.effect,
+      ...(approval ? { approval } : {}),
+      ...(reason ? { reason: oneLine(reason) } : {}),
+      ...(where.source !== undefined ? { source: where.source } : {}),
+      line: where.line ?? 0,
+      index,
+    };
+    infos.push(info);
+    json.push(answer.json);
+    byId.set(id, info);
+    staticPolicies[id] = part;
+  });
+
+  const textIdToId = (cedarId: string): string => idByIndex[Number(cedarId.slice('policy'.length))] ?? cedarId;
+  const rename = (s: string) => s.replace(CEDAR_ID, (_, i: string) => `\`${textIdToId(`policy${i}`)}\``);
+
+  const validation = validate({ schema, policies: { staticPolicies: text.combined }, validationSettings: { mode: 'strict' } });
+  const warnings: string[] = [];
+  if (validation.type === 'failure') {
+    diagnostics.push(...validation.errors.map((e) => text.diagnostic(e, rename)));
+  } else {
+    for (const v of validation.validationErrors) {
+      diagnostics.push({ ...text.diagnostic(v.error, rename), policyId: textIdToId(v.policyId) });
+    }
+    for (const v of validation.validationWarnings) warnings.push(format(text.diagnostic(v.error, rename)));
+    for (const e of validation.otherWarnings) warnings.push(format(text.diagnostic(e, rename)));
+  }
+  if (n === 0) warnings.push('the policy set is empty: every request is denied');
+
+  if (diagnostics.length > 0) return failed(diagnostics);
+  return { ok: true, policySet: { policies: infos, byId, staticPolicies, json, warnings } };
+}
+
+/**
+ * Like `compilePolicies`, but throws `INVALID_POLICY` (details: `messages`,
+ * `diagnostics`) when the text does not validate.
+ */
+export function compilePoliciesOrThrow(schema: string, policies: string | readonly PolicySource[]): CompiledPolicySet {
+  const r = compilePolicies(schema, policies);
+  if (!r.ok) throw invalidPolicy(r.messages, r.diagnostics);
+  return r.policySet;
+}
+
+/** `line 3, column 12: message`, with the file name first when there is one. */
+export function format(d: PolicyDiagnostic): string {
+  const where =
+    d.line === undefined
+      ? d.source
+      : `${d.source !== undefined ? `${d.source}, ` : ''}line ${d.line}${d.column !== undefined ? `, column ${d.column}` : ''}`;
+  return where !== undefined ? `${where}: ${d.message}` : d.message;
+}
+
+function failed(diagnostics: PolicyDiagnostic[]): CompileResult {
+  return { ok: false, messages: diagnostics.map(format), diagnostics };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The policy text as Cedar sees it (all sources joined by a newline) and the way back
+ * from Cedar's UTF-8 byte offsets to a source, line and column.
+ */
+class SourceText {
+  readonly combined: string;
+  private readonly bytes: Buffer;
+  /** Start (UTF-16 index into `combined`) and name of each source. */
+  private readonly sources: { start: number; name: string | undefined }[] = [];
+  /** UTF-16 index of each line start in `combined`. */
+  private readonly lineStarts: number[] = [0];
+
+  constructor(sources: readonly PolicySource[]) {
+    let combined = '';
+    for (const s of sources) {
+      if (typeof s?.text !== 'string') throw new TypeError('each policy source needs its `text`');
+      // A newline between sources keeps a trailing `//` comment from swallowing the next file.
+      if (this.sources.length > 0) combined += '\n';
+      this.sources.push({ start: combined.length, name: s.name });
+      combined += s.text;
+    }
+    this.combined = combined;
+    this.bytes = Buffer.from(combined, 'utf8');
+    for (let i = combined.indexOf('\n'); i !== -1; i = combined.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+  }
+
+  /** Where a UTF-16 index in `combined` is, 1-based, relative to its own source. */
+  locate(index: number): { source?: string; line?: number; column?: number } {
+    if (index < 0) return {};
+    let src = this.sources[0];
+    for (const s of this.sources) if (s.start <= index) src = s;
+    const lineOf = (i: number) => {
+      let lo = 0;
+      let hi = this.lineStarts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((this.lineStarts[mid] as number) <= i) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    const line = lineOf(index);
+    const line0 = lineOf(src?.start ?? 0);
+    return {
+      ...(src?.name !== undefined ? { source: src.name } : {}),
+      line: line - line0 + 1,
+      column: index - (this.lineStarts[line] as number) + 1,
+    };
+  }
+
+  diagnostic(e: DetailedError, rename: (s: string) => string = (s) => s): PolicyDiagnostic {
+    const at = e.sourceLocations?.[0];
+    const label = at?.label ? `: ${at.label}` : '';
+    const help = e.help ? ` (${e.help})` : '';
+    const where = at ? this.locate(this.bytes.subarray(0, at.start).toString('utf8').length) : {};
+    return { ...where, message: rename(oneLine(`${e.message}${label}${help}`)) };
+  }
+
+  /** Index of the first `?principal` / `?resource` slot outside comments; -1 when none. */
+  firstSlot(): number {
+    return maskComments(this.combined).search(/\?(principal|resource)\b/);
+  }
+
+  /**
+   * Where each policy (Cedar's verbatim slice of the text, in text order) starts. Found by
+   * searching forward with comments blanked out, so a commented-out copy of a policy is
+   * never taken for the policy itself; -1 when not found.
+   */
+  policyStarts(parts: readonly string[]): number[] {
+    const masked = maskComments(this.combined);
+    let from = 0;
+    return parts.map((part) => {
+      const at = masked.indexOf(maskComments(part), from);
+      if (at === -1) return -1;
+      from = at + part.length;
+      return at;
+    });
+  }
+}
+
+/** Replaces the text of `//` comments with spaces (string literals respected), keeping every index. */
+function maskComments(s: string): string {
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const ch = s[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < s.length && s[j] !== '"') j += s[j] === '\\' ? 2 : 1;
+      out += s.slice(i, j + 1);
+      i = j + 1;
+    } else if (ch === '/' && s[i + 1] === '/') {
+      let j = s.indexOf('\n', i);
+      if (j === -1) j = s.length;
+      out += ' '.repeat(j - i);
+      i = j;
+    } else {
+      out += ch;
+      i += 1;
+    }
+  }
+  return out;
+}
