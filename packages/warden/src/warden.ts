@@ -8,12 +8,26 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config/schema.js';
 import { readOrCreateSecret } from './config/secrets.js';
 import { ApiKeys } from './identity/api-keys.js';
+import { createIdentity, type Identity } from './identity/service.js';
+import { ApprovalQueue } from './approvals/queue.js';
+import { BehaviorService } from './behavior/service.js';
+import { AuditService } from './audit/service.js';
+import { WebhookNotifier } from './approvals/webhooks.js';
+import { DecisionPipeline } from './decisions/pipeline.js';
+import { DecisionService } from './decisions/service.js';
+import type { RiskScorer } from './decisions/types.js';
+import { EventBus } from './events.js';
 import { AgentRegistry } from './inventory/agents.js';
+import { PolicyService } from './policy/service.js';
 import { ToolCatalog } from './inventory/tools.js';
 import { createSqliteStore, type SqliteStore } from './store/sqlite/index.js';
 
 export interface WardenOptions {
   now?: () => Date;
+  /** Replaces the behaviour scorer (tests put a failing one in). */
+  risk?: RiskScorer;
+  /** Where webhook and pipeline failures are reported; silent by default. */
+  log?: { error(obj: unknown, msg: string): void; warn(obj: unknown, msg: string): void };
 }
 
 export interface Warden {
@@ -23,6 +37,18 @@ export interface Warden {
   readonly agents: AgentRegistry;
   readonly tools: ToolCatalog;
   readonly keys: ApiKeys;
+  /** Agent identities: signing keys, tokens, delegation, verification, revocation. */
+  readonly identity: Identity;
+  readonly events: EventBus;
+  readonly policy: PolicyService;
+  readonly approvals: ApprovalQueue;
+  /** The decision API every entry point uses: `decide()`, with waiting and outcomes. */
+  readonly decisions: DecisionService;
+  /** Baselines and scoring; `risk` is what the pipeline uses (the same, unless a test swaps it). */
+  readonly behavior: BehaviorService;
+  readonly risk: RiskScorer;
+  /** The audit log: checkpoints, the log key, proofs, entries, erasure. */
+  readonly audit: AuditService;
   readonly now: () => Date;
   close(): Promise<void>;
 }
@@ -36,9 +62,21 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
   const dataDir = resolve(config.dataDir);
   const hmacKey = readOrCreateSecret(keyPath(dataDir, 'audit-hmac.key'), () => Buffer.from(randomBytes(32).toString('base64')), config.masterKey);
   const store = createSqliteStore(join(dataDir, 'warden.db'), { hmacKey, now });
+  const audit = new AuditService({
+    db: store.db,
+    log: store.log,
+    dataDir,
+    logOrigin: config.logOrigin,
+    masterKey: config.masterKey,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    now,
+    onError: (err) => options.log?.error({ err }, 'audit checkpoint failed'),
+  });
+  audit.start();
   const agents = new AgentRegistry(store, now);
   const tools = new ToolCatalog(store, now);
   const keys = new ApiKeys(store, now);
+  const identity = await createIdentity({ store, agents, config, dataDir, now });
 
   // Tool categories from the config file: applied when they differ from what is stored,
   // unless an administrator has set that tool since.
@@ -51,6 +89,34 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     }
   }
 
+  const events = new EventBus();
+  const policy = new PolicyService(store.policies, store.decisions, now);
+  const approvals = new ApprovalQueue({ approvals: store.approvals, events, now });
+  const behavior = new BehaviorService(store.baselines, { now });
+  const risk = options.risk ?? behavior;
+  const pipeline = new DecisionPipeline({
+    verifier: identity,
+    agents: store.agents,
+    tools: store.tools,
+    risk,
+    policy,
+    decisions: store.decisions,
+    approvals: store.approvals,
+    discovered: store.discovered,
+    events,
+    now,
+    approvalTtlSeconds: config.approvalTtlSeconds,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const decisions = new DecisionService(pipeline, approvals, store.decisions, identity, now);
+  const webhooks = new WebhookNotifier(config.webhooks, events, options.log ? { log: options.log } : {});
+  // The kill switch also withdraws every held action of the agent.
+  agents.onSuspend((id, actor) => approvals.cancelForAgent(id, actor).then(() => undefined));
+  agents.onSuspend(async (id) => events.emit('agent.suspended', { id }));
+  // Approvals expire on their own, each expiry on the record.
+  const sweeper = setInterval(() => void approvals.sweep().catch((err: unknown) => options.log?.error({ err }, 'approval sweep failed')), 1000);
+  sweeper.unref();
+
   let closed = false;
   return {
     config,
@@ -59,10 +125,23 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     agents,
     tools,
     keys,
+    identity,
+    events,
+    policy,
+    approvals,
+    decisions,
+    behavior,
+    risk,
+    audit,
     now,
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(sweeper);
+      webhooks.close();
+      await behavior.close();
+      // Commits what is queued and signs the last checkpoint before the store closes.
+      await audit.close();
       await store.close();
     },
   };

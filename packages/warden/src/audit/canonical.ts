@@ -1,14 +1,14 @@
 /**
  * The bytes of an audit leaf: RFC 8785 (JCS) canonical JSON, UTF-8.
  *
- * `canonicalize` does the RFC 8785 work (key order, number and string forms). It is
- * lenient the way `JSON.stringify` is: it drops `undefined` properties, turns `undefined`
- * array items into `null`, calls `toJSON`, and serialises a `Map` as `{}`. A leaf must say
- * exactly what the entry held (a dropped `actor` is an audit failure, not a formatting
- * detail), so values are checked first and anything that is not plain JSON is refused.
+ * RFC 8785 for plain JSON is ECMAScript's own serialisation of strings and numbers with
+ * object keys sorted by UTF-16 code units, which is what the one-pass writer below does
+ * (the audit log's appender and verifier run it for every entry, so it avoids the
+ * general-purpose `canonicalize` package's extra passes). A leaf must say exactly what
+ * the entry held (a dropped `actor` is an audit failure, not a formatting detail), so
+ * anything that is not plain JSON is refused rather than coerced the way
+ * `JSON.stringify` would; the error then names the path.
  */
-// The package has only a default export (lib/canonicalize.d.ts).
-import canonicalize from 'canonicalize';
 
 /**
  * RFC 8785 canonical JSON of `value`, as UTF-8 bytes.
@@ -16,17 +16,76 @@ import canonicalize from 'canonicalize';
  * Accepts only plain JSON: `null`, booleans, finite numbers, well-formed strings, arrays
  * and plain objects of those. Throws `TypeError` (naming the path) for `undefined` (also
  * as a property value), `NaN`, `Infinity`, bigints, functions, symbols, class instances
- * such as `Date` or `Map`, lone surrogates and cycles.
+ * such as `Date` or `Map`, sparse arrays, lone surrogates and cycles.
  *
  * @example
  * canonicalBytes({ b: 1, a: [true, null] }).toString(); // '{"a":[true,null],"b":1}'
  */
 export function canonicalBytes(value: unknown): Buffer {
-  assertJson(value, '$', new Set());
-  const text = canonicalize(value);
-  // INVARIANT: assertJson admits only values canonicalize serialises to a string.
-  if (text === undefined) throw new TypeError('value has no JSON form');
-  return Buffer.from(text, 'utf8');
+  return Buffer.from(canonicalText(value), 'utf8');
+}
+
+/**
+ * `canonicalBytes` as a string (the leaf bytes are its UTF-8 encoding).
+ *
+ * @example
+ * canonicalText({ b: 1, a: 'x' }); // '{"a":"x","b":1}'
+ */
+export function canonicalText(value: unknown): string {
+  try {
+    return write(value, []);
+  } catch (err) {
+    if (err !== NOT_JSON) throw err;
+    // Walk again, slowly, to say where the offending value is.
+    assertJson(value, '$', new Set());
+    throw new TypeError('value has no JSON form');
+  }
+}
+
+/** Thrown inside `write`; turned into a TypeError naming the path. */
+const NOT_JSON = Symbol('not json');
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+
+function write(value: unknown, open: object[]): string {
+  switch (typeof value) {
+    case 'string':
+      if (ANY_SURROGATE.test(value) && LONE_SURROGATE.test(value)) throw NOT_JSON;
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw NOT_JSON;
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      throw NOT_JSON;
+  }
+  if (value === null) return 'null';
+  if (open.includes(value)) throw NOT_JSON;
+  open.push(value);
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) {
+      // A hole reads as undefined: refused, as JSON.stringify would make it null.
+      out += (i === 0 ? '' : ',') + write(value[i], open);
+    }
+    out += ']';
+  } else {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) throw NOT_JSON;
+    // Default sort order is by UTF-16 code units, as RFC 8785 §3.2.3 requires.
+    const keys = Object.keys(value).sort();
+    out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${write((value as Record<string, unknown>)[key], open)}`;
+    }
+    out += '}';
+  }
+  open.pop();
+  return out;
 }
 
 // A lone surrogate has no UTF-8 form: two different strings would encode to the same bytes.
@@ -52,7 +111,7 @@ function assertJson(value: unknown, path: string, open: Set<object>): void {
   if (open.has(value)) throw new TypeError(`cycle at \`${path}\``);
   open.add(value);
   if (Array.isArray(value)) {
-    value.forEach((item, i) => assertJson(item, `${path}[${i}]`, open));
+    for (let i = 0; i < value.length; i++) assertJson(value[i], `${path}[${i}]`, open);
   } else {
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {

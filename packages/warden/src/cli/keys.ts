@@ -26,4 +26,7 @@ export function keysCommand(program: Command): void {
     await withWarden(flags, (w) => w.keys.revoke(id, cliActor()));
     process.stdout.write(`revoked ${id}\n`);
   });
+  addDataFlags(keys.command('rotate-signing').description('rotate the token signing key (the old one stays published until its tokens expire)')).action(async (flags: GlobalFlags) => {
+    print(await withWarden(flags, (w) => w.identity.signingKeys.rotate(cliActor())));
+  });
 }

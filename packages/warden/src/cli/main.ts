@@ -2,8 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { WardenError } from '../errors.js';
 import { agentsCommand } from './agents.js';
+import { approvalsCommand } from './approvals.js';
+import { auditCommand } from './audit.js';
+import { policyCommand } from './policy.js';
 import { keysCommand } from './keys.js';
+import { mcpCommand } from './mcp.js';
 import { serveCommand } from './serve.js';
+import { tokenCommand } from './token.js';
 
 export function buildProgram(): Command {
   const program = new Command('warden')
@@ -14,6 +19,11 @@ export function buildProgram(): Command {
   serveCommand(program);
   keysCommand(program);
   agentsCommand(program);
+  mcpCommand(program);
+  approvalsCommand(program);
+  policyCommand(program);
+  tokenCommand(program);
+  auditCommand(program);
   return program;
 }
 

@@ -20,6 +20,7 @@ const ENV: ReadonlyArray<[string, keyof ConfigInput, 'int' | 'string']> = [
   ['WARDEN_BOOTSTRAP_ADMIN_KEY', 'bootstrapAdminKey', 'string'],
   ['WARDEN_MASTER_KEY', 'masterKey', 'string'],
   ['WARDEN_LOG_ORIGIN', 'logOrigin', 'string'],
+  ['WARDEN_ISSUER', 'issuer', 'string'],
   ['WARDEN_LOG_LEVEL', 'logLevel', 'string'],
   ['WARDEN_TOKEN_MAX_TTL', 'tokenMaxTtl', 'int'],
   ['WARDEN_TOKEN_DEFAULT_TTL', 'tokenDefaultTtl', 'int'],
@@ -71,20 +72,33 @@ function fromFile(path: string | undefined): Partial<ConfigInput> {
   return parsed as Partial<ConfigInput>;
 }
 
-/** Validates merged input and freezes it; throws INVALID_CONFIG naming the first bad key. */
-export function validateConfig(input: Partial<ConfigInput>): Config {
+/**
+ * Validates merged input and freezes it; throws INVALID_CONFIG naming the first bad key.
+ * `names` renames top-level keys for the message: a value that came from `WARDEN_PORT` is
+ * named `WARDEN_PORT`, since that is what the operator has to fix.
+ */
+export function validateConfig(input: Partial<ConfigInput>, names: Readonly<Record<string, string>> = {}): Config {
   const result = ConfigSchema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `\`${issue.path.join('.')}\`` : 'configuration';
-    fail(`invalid configuration: ${where}: ${issue?.message ?? 'invalid'}`);
+    const path = (issue?.path ?? []).map(String);
+    // zod reports unknown keys on their parent; the key itself is what needs naming.
+    if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+    const [top, ...rest] = path;
+    const where = top === undefined ? 'configuration' : `\`${[names[top] ?? top, ...rest].join('.')}\``;
+    const message = issue?.message ?? 'invalid';
+    fail(`invalid configuration: ${where}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`);
   }
   return deepFreeze(result.data);
 }
 
 export function loadConfig(options: LoadOptions = {}): Config {
-  const merged = { ...fromFile(options.configFile), ...fromEnv(options.env ?? process.env), ...stripUndefined(options.flags ?? {}) };
-  return validateConfig(merged);
+  const env = fromEnv(options.env ?? process.env);
+  const flags = stripUndefined(options.flags ?? {});
+  const merged = { ...fromFile(options.configFile), ...env, ...flags };
+  const names: Record<string, string> = {};
+  for (const [variable, key] of ENV) if (key in env && !(key in flags)) names[key] = variable;
+  return validateConfig(merged, names);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -46,6 +46,8 @@ export const ConfigSchema = z
     bootstrapAdminKey: z.string().regex(/^wk_[A-Za-z0-9_-]{32,}$/, 'must look like `wk_` followed by at least 32 url-safe characters').optional(),
     masterKey: z.string().min(32, 'must be at least 32 characters').optional(),
     logOrigin: z.string().min(1).optional(),
+    /** The `iss` of Warden's tokens; default `http://{host}:{port}`. */
+    issuer: z.url({ protocol: /^https?$/ }).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     tokenDefaultTtl: durationSeconds.default(900),
     tokenMaxTtl: durationSeconds.default(3600),

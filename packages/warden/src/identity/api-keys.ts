@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { WardenError } from '../errors.js';
 import { HUMAN_PRINCIPAL } from '../inventory/schemas.js';
+import { KeyedMutex } from '../keyed-mutex.js';
 import type { ApiKeyRecord, Role, Store } from '../store/types.js';
 
 export const ROLES = ['admin', 'approver', 'auditor', 'viewer'] as const;
@@ -65,6 +66,9 @@ export interface HumanPrincipal {
 }
 
 export class ApiKeys {
+  // Two concurrent revocations of one key must record one `key.revoked`, not two.
+  private readonly locks = new KeyedMutex();
+
   constructor(
     private readonly store: Store,
     private readonly now: () => Date = () => new Date(),
@@ -97,7 +101,11 @@ export class ApiKeys {
     return this.store.keys.list();
   }
 
-  async revoke(id: string, actor: string): Promise<void> {
+  revoke(id: string, actor: string): Promise<void> {
+    return this.locks.run(id, () => this.revokeNow(id, actor));
+  }
+
+  private async revokeNow(id: string, actor: string): Promise<void> {
     const rec = await this.store.keys.get(id);
     if (!rec) throw new WardenError(KeyCodes.KEY_NOT_FOUND, `no key \`${id}\``);
     if (rec.revokedAt !== null) return;

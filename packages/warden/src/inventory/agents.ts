@@ -4,6 +4,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { WardenError } from '../errors.js';
+import { KeyedMutex } from '../keyed-mutex.js';
 import type { Agent, PublicJwk, Store } from '../store/types.js';
 import { agentExists, agentNotFound, InventoryCodes } from './errors.js';
 import type { CreateAgentInput, UpdateAgentInput } from './schemas.js';
@@ -30,6 +31,9 @@ export function generateAgentKeyPair(kid: string): { publicJwk: PublicJwk; priva
 
 export class AgentRegistry {
   private readonly suspendHooks: SuspendHook[] = [];
+  // INVARIANT: every read-check-write of one agent runs under its lock, so a concurrent
+  // PATCH cannot write back a stale status over a suspension (or the reverse).
+  private readonly locks = new KeyedMutex();
 
   constructor(
     private readonly store: Store,
@@ -91,7 +95,11 @@ export class AgentRegistry {
     return privateKey ? { agent, privateKey } : { agent };
   }
 
-  async update(id: string, patch: UpdateAgentInput, actor: string): Promise<Agent> {
+  update(id: string, patch: UpdateAgentInput, actor: string): Promise<Agent> {
+    return this.locks.run(id, () => this.updateNow(id, patch, actor));
+  }
+
+  private async updateNow(id: string, patch: UpdateAgentInput, actor: string): Promise<Agent> {
     const before = await this.get(id);
     const at = this.now().toISOString();
     const after: Agent = { ...before, ...stripUndefined(patch), updatedAt: at } as Agent;
@@ -106,7 +114,11 @@ export class AgentRegistry {
     return after;
   }
 
-  async suspend(id: string, actor: string, reason?: string): Promise<Agent> {
+  suspend(id: string, actor: string, reason?: string): Promise<Agent> {
+    return this.locks.run(id, () => this.suspendNow(id, actor, reason));
+  }
+
+  private async suspendNow(id: string, actor: string, reason?: string): Promise<Agent> {
     const before = await this.get(id);
     if (before.status === 'suspended') {
       throw new WardenError(InventoryCodes.AGENT_ALREADY_SUSPENDED, `agent \`${id}\` is already suspended`);
@@ -116,7 +128,11 @@ export class AgentRegistry {
     return after;
   }
 
-  async resume(id: string, actor: string, reason?: string): Promise<Agent> {
+  resume(id: string, actor: string, reason?: string): Promise<Agent> {
+    return this.locks.run(id, () => this.resumeNow(id, actor, reason));
+  }
+
+  private async resumeNow(id: string, actor: string, reason?: string): Promise<Agent> {
     const before = await this.get(id);
     if (before.status === 'active') {
       throw new WardenError(InventoryCodes.AGENT_NOT_SUSPENDED, `agent \`${id}\` is not suspended`);

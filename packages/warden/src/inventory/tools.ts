@@ -21,6 +21,13 @@ export class ToolCatalog {
     return this.store.tools.get(name);
   }
 
+  /** Categories of each named tool; a tool missing from the catalog is `unknown`. */
+  async categoriesOf(names: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const name of names) out.set(name, (await this.store.tools.get(name))?.categories ?? ['unknown']);
+    return out;
+  }
+
   /** Sets a tool's categories. An administrator's word overrides what an MCP listing suggested. */
   async put(name: string, input: PutToolInput, actor: string, source: Tool['source'] = 'admin'): Promise<Tool> {
     if (!TOOL_NAME.test(name)) {

@@ -4,14 +4,28 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Warden } from '../warden.js';
-import { installErrorHandler } from './errors.js';
+import { frameworkErrorHandler, installErrorHandler } from './errors.js';
+import { installFormParser } from './form.js';
 import { installMetrics } from './metrics.js';
 import { agentRoutes } from './routes/agents.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { behaviorRoutes } from './routes/behavior.js';
+import { auditRoutes } from './routes/audit.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { discoveredRoutes } from './routes/discovered.js';
+import { eventRoutes } from './routes/events.js';
+import { policyRoutes } from './routes/policies.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { grantRoutes } from './routes/grants.js';
 import { healthRoutes } from './routes/health.js';
+import { jwksRoutes } from './routes/jwks.js';
 import { keyRoutes } from './routes/keys.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { toolRoutes } from './routes/tools.js';
 
 export const BODY_LIMIT = 1024 * 1024;
+/** A tool name is up to 200 characters, each up to 3 when percent-encoded (`%2F`). */
+export const MAX_PARAM_LENGTH = 600;
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -36,15 +50,30 @@ export async function buildApp(warden: Warden, options: AppOptions = {}): Promis
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: true,
   });
   installErrorHandler(app);
+  // Form bodies, which the OAuth endpoints must accept (RFC 6749).
+  installFormParser(app, BODY_LIMIT);
   const metrics = installMetrics(app);
   healthRoutes(app, warden, metrics);
   agentRoutes(app, warden);
   toolRoutes(app, warden);
   keyRoutes(app, warden);
+  jwksRoutes(app, warden);
+  grantRoutes(app, warden);
+  oauthRoutes(app, warden);
+  credentialRoutes(app, warden);
+  decisionRoutes(app, warden);
+  approvalRoutes(app, warden);
+  policyRoutes(app, warden);
+  discoveredRoutes(app, warden);
+  eventRoutes(app, warden);
+  behaviorRoutes(app, warden);
+  auditRoutes(app, warden);
   await app.ready();
   return app;
 }

@@ -21,9 +21,15 @@ const STATUS: Record<string, number> = {
   AGENT_ALREADY_SUSPENDED: 409,
   AGENT_NOT_SUSPENDED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   AUDIT_UNAVAILABLE: 503,
+  NOT_YOUR_DECISION: 403,
+  OUTCOME_ALREADY_RECORDED: 409,
+  APPROVAL_NOT_PENDING: 409,
+  APPROVAL_EXPIRED: 409,
+  SELF_APPROVAL: 403,
   INTERNAL: 500,
 };
 
@@ -49,14 +55,32 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 
 /** Parses `value` with a strict zod schema; a violation is INVALID_REQUEST naming the field. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> {
-  const result = schema.safeParse(value ?? (where === 'body' ? {} : value));
+  // No body at all is an empty object; a JSON `null` is a body, and not an object.
+  const result = schema.safeParse(value === undefined && where === 'body' ? {} : value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (!issue) throw new WardenError(CommonCodes.INVALID_REQUEST, `invalid ${where}`);
   let field = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') field = [field, ...issue.keys].filter(Boolean).join('.');
+  // Several unknown keys are siblings, not a path: name the first one.
+  if (issue.code === 'unrecognized_keys') field = [field, issue.keys[0]].filter(Boolean).join('.');
   const message = field ? `invalid ${where}: \`${field}\`: ${issue.message.toLowerCase()}` : `invalid ${where}: ${issue.message.toLowerCase()}`;
   throw new WardenError(CommonCodes.INVALID_REQUEST, message, field ? { field } : undefined);
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router rejects before any route runs (a bad
+ * percent-encoding, an over-long path segment), answered in the same error shape. The
+ * path is not echoed back.
+ */
+export function frameworkErrorHandler(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      return sendError(reply, 400, CommonCodes.INVALID_REQUEST, 'the url is not valid');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return sendError(reply, statusFor('URI_TOO_LONG'), 'URI_TOO_LONG', 'a path segment is too long');
+    default:
+      return sendError(reply, 500, CommonCodes.INTERNAL, 'internal error');
+  }
 }
 
 export function installErrorHandler(app: FastifyInstance): void {

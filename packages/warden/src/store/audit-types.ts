@@ -44,10 +44,10 @@ export interface StoredEntry {
 export interface AuditLog {
   /**
    * Appends the entry; `apply` runs inside the same transaction (the state change the entry
-   * records). Resolves only once both are durable. Rejects if they could not be written:
+   * records), with the index the entry will get. Resolves only once both are durable. Rejects if they could not be written:
    * callers must treat that as "deny".
    */
-  append(event: AuditEvent, apply?: () => void): Promise<AppendReceipt>;
+  append(event: AuditEvent, apply?: (index: number) => void): Promise<AppendReceipt>;
   size(): Promise<number>;
   entries(start: number, end: number): Promise<StoredEntry[]>;
 }

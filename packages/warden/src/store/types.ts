@@ -8,6 +8,8 @@
  * log never misses a change and never records one that did not happen.
  */
 import type { AuditEvent, AppendReceipt, AuditLog } from './audit-types.js';
+import type { CredentialStore, SigningKeyStore } from './identity-types.js';
+import type { ApprovalStore, BaselineStore, DecisionStore, DiscoveredStore, PolicyStore } from './decision-types.js';
 
 export type Role = 'admin' | 'approver' | 'auditor' | 'viewer';
 export type RiskTier = 'low' | 'medium' | 'high';
@@ -63,8 +65,6 @@ export interface AgentStore {
   insert(agent: Agent, event: AuditEvent): Promise<AppendReceipt>;
   /** Replaces the stored agent by id. */
   update(agent: Agent, event: AuditEvent): Promise<AppendReceipt>;
-  /** Not audited: liveness is not a state change anyone decides. */
-  touch(id: string, at: string): Promise<void>;
 }
 
 export interface ToolStore {
@@ -88,6 +88,13 @@ export interface Store {
   readonly tools: ToolStore;
   readonly keys: ApiKeyStore;
   readonly log: AuditLog;
+  readonly signingKeys: SigningKeyStore;
+  readonly credentials: CredentialStore;
+  readonly decisions: DecisionStore;
+  readonly approvals: ApprovalStore;
+  readonly discovered: DiscoveredStore;
+  readonly policies: PolicyStore;
+  readonly baselines: BaselineStore;
   /** Resolves when the store answers a trivial query; for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;

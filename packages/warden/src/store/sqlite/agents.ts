@@ -57,7 +57,6 @@ export function sqliteAgentStore(db: Db, log: AuditLog): AgentStore {
     VALUES (@id, @name, @owner, @description, @scope, @risk_tier, @status, @public_key, @created_at, @updated_at, @last_seen_at)`);
   const updateStmt = db.prepare(`UPDATE agents SET name=@name, owner=@owner, description=@description, scope=@scope,
     risk_tier=@risk_tier, status=@status, public_key=@public_key, updated_at=@updated_at WHERE id=@id`);
-  const touchStmt = db.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)');
 
   return {
     async get(id) {
@@ -74,9 +73,6 @@ export function sqliteAgentStore(db: Db, log: AuditLog): AgentStore {
       return log.append(event, () => {
         if (updateStmt.run(toParams(agent)).changes !== 1) throw new Error(`agent ${agent.id} vanished`);
       });
-    },
-    async touch(id, at) {
-      touchStmt.run(at, id, at);
     },
   };
 }

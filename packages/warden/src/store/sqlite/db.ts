@@ -24,14 +24,14 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
-/** Applies every migration newer than the database's version, each in its own transaction. */
+/** Applies every migration the database has not had yet, in version order, each in its own transaction. */
 export function migrate(db: Db): number {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const row = db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number };
+  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
   let applied = 0;
-  for (const m of MIGRATIONS) {
-    if (m.version <= row.v) continue;
+  for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(

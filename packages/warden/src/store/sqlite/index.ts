@@ -1,7 +1,9 @@
 /** Builds the SQLite store: one database file under the data directory. */
 import type { Store } from '../types.js';
 import { sqliteAgentStore } from './agents.js';
+import { sqliteApprovalStore, sqliteBaselineStore, sqliteDecisionStore, sqliteDiscoveredStore, sqlitePolicyStore } from './decisions.js';
 import { openDatabase, type Db } from './db.js';
+import { sqliteCredentialStore, sqliteSigningKeyStore } from './identity.js';
 import { sqliteKeyStore } from './keys.js';
 import { SqliteLog } from './log.js';
 import { sqliteToolStore } from './tools.js';
@@ -23,6 +25,13 @@ export function createSqliteStore(file: string, options: { hmacKey: Buffer; now?
     agents: sqliteAgentStore(db, log),
     tools: sqliteToolStore(db, log),
     keys: sqliteKeyStore(db, log),
+    signingKeys: sqliteSigningKeyStore(db, log),
+    credentials: sqliteCredentialStore(db, log),
+    decisions: sqliteDecisionStore(db, log),
+    approvals: sqliteApprovalStore(db, log),
+    discovered: sqliteDiscoveredStore(db),
+    policies: sqlitePolicyStore(db, log),
+    baselines: sqliteBaselineStore(db),
     async ping() {
       ping.get();
     },

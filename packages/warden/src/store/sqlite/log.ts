@@ -3,25 +3,45 @@
  * database. Appends made while a commit is under way queue up and share the next one; no
  * append resolves before its transaction has committed.
  *
- * INVARIANT: the tree's size is read inside the write transaction, never cached across
+ * Fail closed: if the transaction cannot be written or committed (database closed, disk
+ * full, I/O error), every append of the batch rejects with `AUDIT_UNAVAILABLE` and none
+ * of their state changes is kept. A state change (`apply`) that throws fails only its
+ * own append: it runs in a savepoint.
+ *
+ * INVARIANT: the tree's size is read inside the write transaction, never trusted across
  * commits, so several processes (the server, the CLI, a stdio gateway) can append to one
- * data directory and the sequence stays gap-free.
+ * data directory and the sequence stays gap-free. The cached right edge of the tree is
+ * used only when the size read matches the size it was cached at.
  */
 import { createHmac } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { WardenError } from '../../errors.js';
 import { canonicalBytes } from '../../audit/canonical.js';
-import { leafHash, nodeHash } from '../../audit/merkle.js';
+import { leafHash } from '../../audit/merkle.js';
+import { redactedPreview } from '../../audit/redact.js';
+import { completedNodes } from '../../audit/tree.js';
+import type { HashReader } from '../../audit/tree.js';
 import type { AppendReceipt, AuditEntry, AuditEvent, AuditLog, StoredEntry } from '../audit-types.js';
 import type { Db } from './db.js';
-import { redactedPreview } from '../../audit/redact.js';
 
 export const LogCodes = { AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE' } as const;
 
+/** Statuses of the codes above, for `registerStatuses`. */
+export const LOG_STATUSES: Readonly<Record<string, number>> = { AUDIT_UNAVAILABLE: 503 };
+
 interface Pending {
   event: AuditEvent;
-  apply: (() => void) | undefined;
+  apply: ((index: number) => void) | undefined;
   resolve: (r: AppendReceipt) => void;
   reject: (e: unknown) => void;
+}
+
+/** One entry ready to insert. */
+interface Prepared {
+  index: number;
+  hash: Buffer;
+  text: string;
+  secrets: Array<[field: string, raw: string]>;
 }
 
 export interface SqliteLogOptions {
@@ -30,37 +50,88 @@ export interface SqliteLogOptions {
   now?: () => Date;
 }
 
-/** Synchronous reads of stored hashes: level 0 are leaves, higher levels complete subtrees. */
-export interface NodeReader {
-  getNode(level: number, index: number): Buffer | undefined;
+/** An entry as stored: the leaf hash and the exact leaf text. */
+export interface RawEntry {
+  index: number;
+  leafHash: Buffer;
+  /** RFC 8785 canonical JSON of the entry: the leaf bytes, as UTF-8 text. */
+  text: string;
 }
 
-export class SqliteLog implements AuditLog, NodeReader {
+/** Errors that mean the database itself cannot be written: the whole batch fails. */
+const STORAGE_FAILURE = /^SQLITE_(IOERR|FULL|CORRUPT|NOTADB|READONLY|CANTOPEN|NOMEM|BUSY|LOCKED|PROTOCOL|PERM)/;
+
+function isStorageFailure(err: unknown): boolean {
+  if (err instanceof Database.SqliteError) return STORAGE_FAILURE.test(err.code);
+  // better-sqlite3 throws a TypeError once the connection is closed.
+  return err instanceof TypeError && /database connection is not open/i.test(err.message);
+}
+
+export function auditUnavailable(cause?: unknown): WardenError {
+  const failure = new WardenError(LogCodes.AUDIT_UNAVAILABLE, 'the audit log could not be written');
+  if (cause !== undefined) failure.cause = cause;
+  return failure;
+}
+
+export class SqliteLog implements AuditLog, HashReader {
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
   private readonly now: () => Date;
   private readonly stmts;
+  /**
+   * The right edge of the tree after the last commit (level → the one node of that level
+   * a later append may need as a left sibling), valid only at `edgeSize` leaves.
+   */
+  private edge = new Map<number, { index: number; hash: Buffer }>();
+  private edgeSize = -1;
+  /** Reads the edge first, the database otherwise. */
+  private readonly edgeReader: HashReader = {
+    getNode: (level, index) => {
+      const cached = this.edge.get(level);
+      return cached !== undefined && cached.index === index ? cached.hash : this.getNode(level, index);
+    },
+  };
+
+  private readonly savepoint: (index: number, item: Pending) => Prepared;
 
   constructor(
     private readonly db: Db,
     private readonly options: SqliteLogOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    // Nested in the batch's transaction, better-sqlite3 runs this as a SAVEPOINT.
+    this.savepoint = db.transaction((index: number, item: Pending) => {
+      item.apply?.(index);
+      return this.prepare(index, item.event);
+    });
     this.stmts = {
       size: db.prepare<[], { n: number }>('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM audit_entries'),
-      insertEntry: db.prepare('INSERT INTO audit_entries (idx, leaf_hash, entry) VALUES (?, ?, ?)'),
-      insertNode: db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)'),
-      insertSecret: db.prepare('INSERT INTO audit_secrets (idx, field, value) VALUES (?, ?, ?)'),
-      leaf: db.prepare<[number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM audit_entries WHERE idx = ?'),
-      node: db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?'),
+      insertEntry: db.prepare<[number, Buffer, string]>('INSERT INTO audit_entries (idx, leaf_hash, entry) VALUES (?, ?, ?)'),
+      insertNode: db.prepare<[number, number, Buffer]>('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)'),
+      insertSecret: db.prepare<[number, string, string]>('INSERT INTO audit_secrets (idx, field, value) VALUES (?, ?, ?)'),
+      leaf: db.prepare<[number], Buffer>('SELECT leaf_hash FROM audit_entries WHERE idx = ?').pluck(),
+      node: db.prepare<[number, number], Buffer>('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?').pluck(),
       range: db.prepare<[number, number], { idx: number; leaf_hash: Buffer; entry: string }>(
         'SELECT idx, leaf_hash, entry FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx',
       ),
+      erase: db.prepare<[string, string]>(
+        `UPDATE audit_secrets SET value = NULL, erased_at = ?
+         WHERE value IS NOT NULL AND idx IN (SELECT idx FROM audit_entries WHERE json_extract(entry, '$.time') < ?)`,
+      ),
+      eraseAll: db.prepare<[string]>('UPDATE audit_secrets SET value = NULL, erased_at = ? WHERE value IS NOT NULL'),
     };
   }
 
-  append(event: AuditEvent, apply?: () => void): Promise<AppendReceipt> {
+  /**
+   * Appends `event`; `apply(index)` (the state change it records) runs in the same
+   * transaction and may complete `event.data` before the leaf is written. Resolves with
+   * the receipt once the commit is durable.
+   *
+   * @example
+   * const { index, leafHash } = await log.append({ type: 'key.revoked', actor, data }, () => revoke.run(id));
+   */
+  append(event: AuditEvent, apply?: (index: number) => void): Promise<AppendReceipt> {
     if (this.closed) return Promise.reject(new WardenError(LogCodes.AUDIT_UNAVAILABLE, 'the audit log is closed'));
     return new Promise<AppendReceipt>((resolve, reject) => {
       this.queue.push({ event, apply, resolve, reject });
@@ -82,24 +153,27 @@ export class SqliteLog implements AuditLog, NodeReader {
       this.db
         .transaction(() => {
           let size = this.stmts.size.get()?.n ?? 0;
+          if (size !== this.edgeSize) this.edge.clear();
           for (const item of batch) {
+            let prepared: Prepared;
             try {
-              // A savepoint per item: a failing state change fails its own append only.
-              const receipt = this.db.transaction(() => {
-                item.apply?.();
-                return this.write(size, item.event);
-              })();
-              size++;
-              settled.push([item, receipt]);
+              prepared = item.apply === undefined ? this.prepare(size, item.event) : this.applyAndPrepare(size, item);
             } catch (err) {
+              if (isStorageFailure(err)) throw err;
               settled.push([item, err instanceof Error ? err : new Error(String(err))]);
+              continue;
             }
+            this.insert(prepared);
+            size++;
+            settled.push([item, { index: prepared.index, leafHash: prepared.hash.toString('base64') }]);
           }
+          this.edgeSize = size;
         })
         .immediate();
     } catch (err) {
-      const failure = new WardenError(LogCodes.AUDIT_UNAVAILABLE, 'the audit log could not be written');
-      failure.cause = err;
+      this.edge.clear();
+      this.edgeSize = -1;
+      const failure = auditUnavailable(err);
       for (const item of batch) item.reject(failure);
       return;
     }
@@ -109,7 +183,13 @@ export class SqliteLog implements AuditLog, NodeReader {
     }
   }
 
-  private write(index: number, event: AuditEvent): AppendReceipt {
+  /** The state change and the leaf in a savepoint: either fails, both are undone. */
+  private applyAndPrepare(index: number, item: Pending): Prepared {
+    return this.savepoint(index, item);
+  }
+
+  /** Builds the leaf (pure: throws `TypeError` for an event that is not plain JSON). */
+  private prepare(index: number, event: AuditEvent): Prepared {
     const entry: AuditEntry = {
       v: 1,
       index,
@@ -119,38 +199,36 @@ export class SqliteLog implements AuditLog, NodeReader {
       data: event.data,
     };
     if (event.subject !== undefined) entry.subject = event.subject;
+    const secrets: Prepared['secrets'] = [];
     if (event.sensitive !== undefined) {
       entry.sensitive = {};
       for (const [field, value] of Object.entries(event.sensitive)) {
-        const bytes = canonicalBytes(value);
+        const raw = canonicalBytes(value);
         entry.sensitive[field] = {
-          digest: createHmac('sha256', this.options.hmacKey).update(bytes).digest('base64'),
+          digest: createHmac('sha256', this.options.hmacKey).update(raw).digest('base64'),
           preview: redactedPreview(value),
         };
-        this.stmts.insertSecret.run(index, field, bytes.toString('utf8'));
+        secrets.push([field, raw.toString('utf8')]);
       }
     }
     const bytes = canonicalBytes(entry);
-    const hash = leafHash(bytes);
-    this.stmts.insertEntry.run(index, hash, bytes.toString('utf8'));
-    // Every complete subtree this leaf closes gets its hash stored: at most log2(n) rows.
-    let level = 0;
-    let i = index;
-    let h = hash;
-    while (i % 2 === 1) {
-      const left = this.getNode(level, i - 1);
-      if (!left) throw new Error(`audit tree is missing node ${level}/${i - 1}`);
-      h = nodeHash(left, h);
-      level++;
-      i = (i - 1) / 2;
-      this.stmts.insertNode.run(level, i, h);
-    }
-    return { index, leafHash: hash.toString('base64') };
+    return { index, hash: leafHash(bytes), text: bytes.toString('utf8'), secrets };
   }
 
+  /** Writes the leaf, its secrets and every complete subtree it closes (at most log2 n). */
+  private insert({ index, hash, text, secrets }: Prepared): void {
+    for (const [field, raw] of secrets) this.stmts.insertSecret.run(index, field, raw);
+    this.stmts.insertEntry.run(index, hash, text);
+    for (const node of completedNodes(index, hash, this.edgeReader)) {
+      // Level 0 is the leaf hash, stored with the entry.
+      if (node.level > 0) this.stmts.insertNode.run(node.level, node.index, node.hash);
+      this.edge.set(node.level, { index: node.index, hash: node.hash });
+    }
+  }
+
+  /** The stored hash of complete subtree (level, index); level 0 is a leaf hash. */
   getNode(level: number, index: number): Buffer | undefined {
-    if (level === 0) return this.stmts.leaf.get(index)?.leaf_hash;
-    return this.stmts.node.get(level, index)?.hash;
+    return level === 0 ? this.stmts.leaf.get(index) : this.stmts.node.get(level, index);
   }
 
   async size(): Promise<number> {
@@ -162,11 +240,25 @@ export class SqliteLog implements AuditLog, NodeReader {
   }
 
   async entries(start: number, end: number): Promise<StoredEntry[]> {
-    return this.stmts.range.all(start, end).map((r) => ({
-      index: r.idx,
-      leafHash: r.leaf_hash.toString('base64'),
-      entry: JSON.parse(r.entry) as AuditEntry,
+    return this.rawEntries(start, end).map((r) => ({
+      index: r.index,
+      leafHash: r.leafHash.toString('base64'),
+      entry: JSON.parse(r.text) as AuditEntry,
     }));
+  }
+
+  /** Entries [start, end) as stored, without parsing them. */
+  rawEntries(start: number, end: number): RawEntry[] {
+    return this.stmts.range.all(start, end).map((r) => ({ index: r.idx, leafHash: r.leaf_hash, text: r.entry }));
+  }
+
+  /**
+   * Removes raw sensitive values (of entries older than `before`, an ISO time, or all of
+   * them) and returns how many: meant to run as the `apply` of the `audit.erased` entry
+   * that records it. Leaves keep their digests, so the tree is unchanged.
+   */
+  eraseSecrets(at: string, before?: string): number {
+    return before === undefined ? this.stmts.eraseAll.run(at).changes : this.stmts.erase.run(at, before).changes;
   }
 
   /** Rejects new appends and commits what is queued. */

@@ -80,4 +80,137 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'identity',
+    sql: `
+      -- Public halves of the token signing keys; the private halves are secret files.
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        public_jwk TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        retired_at TEXT
+      );
+      -- At most one active key, whatever process rotates.
+      CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL;
+      -- Every issued credential (never the token itself).
+      CREATE TABLE credentials (
+        jti TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('grant','client_credentials','exchange')),
+        subject TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        actors TEXT NOT NULL,
+        parent TEXT,
+        ancestors TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        intent TEXT NOT NULL,
+        depth INTEGER NOT NULL,
+        max_depth INTEGER NOT NULL,
+        kid TEXT NOT NULL,
+        issued_by TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT,
+        revoked_reason TEXT
+      );
+      CREATE INDEX credentials_parent ON credentials (parent);
+      CREATE INDEX credentials_live ON credentials (agent, expires_at) WHERE revoked_at IS NULL;
+      -- Which agents act in which credentials: suspension revokes them all.
+      CREATE TABLE credential_actors (
+        agent_id TEXT NOT NULL,
+        jti TEXT NOT NULL,
+        PRIMARY KEY (agent_id, jti)
+      ) WITHOUT ROWID;
+      -- RFC 7523 assertion jtis, single-use until they expire.
+      CREATE TABLE used_assertions (
+        issuer TEXT NOT NULL,
+        jti TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (issuer, jti)
+      ) WITHOUT ROWID;
+      CREATE INDEX used_assertions_expiry ON used_assertions (expires_at);
+    `,
+  },
+  {
+    version: 4,
+    name: 'decisions',
+    sql: `
+      CREATE TABLE decisions (
+        id TEXT PRIMARY KEY,
+        time TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        chain TEXT NOT NULL,
+        jti TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        target TEXT,
+        args_digest TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        risk TEXT NOT NULL,
+        policy_version TEXT NOT NULL,
+        determining TEXT NOT NULL,
+        approval_id TEXT,
+        policy_input TEXT,
+        log_index INTEGER NOT NULL,
+        outcome TEXT
+      );
+      CREATE INDEX decisions_time ON decisions (time);
+      CREATE INDEX decisions_agent_time ON decisions (agent, time);
+      CREATE INDEX decisions_tool_time ON decisions (tool, time);
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        decision_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        chain TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        target TEXT,
+        args_digest TEXT NOT NULL,
+        args_preview TEXT NOT NULL,
+        policy_version TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        risk TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        resolved_by TEXT,
+        resolved_at TEXT,
+        comment TEXT,
+        used_at TEXT
+      );
+      CREATE INDEX approvals_status ON approvals (status, expires_at);
+      CREATE INDEX approvals_call ON approvals (agent, tool, args_digest);
+      CREATE TABLE policies (
+        seq INTEGER PRIMARY KEY,
+        version TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+      );
+      CREATE TABLE discovered (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        count INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'behavior',
+    sql: `
+      -- One learned baseline per agent (JSON, bounded in size whatever the history).
+      CREATE TABLE baselines (
+        agent TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,0 +1,108 @@
+/**
+ * The decision pipeline: in-process `decide()` (durable audit append included) beside a raw
+ * Cedar `statefulIsAuthorized` over the same default pack, and HTTP `POST /v1/decisions`
+ * beside a bare Fastify route, all in the same run.
+ */
+import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import Fastify from 'fastify';
+import { rmSync } from 'node:fs';
+import { validateConfig } from '../packages/warden/src/config/load.js';
+import { readDefaultPolicies } from '../packages/warden/src/policy/pack.js';
+import { buildApp } from '../packages/warden/src/server/app.js';
+import { createWarden, type Warden } from '../packages/warden/src/warden.js';
+import type { Row } from './types.js';
+import { benchDir, load, percentile } from './util.js';
+
+const CONCURRENCY = 64;
+
+async function setup(warden: Warden): Promise<string> {
+  const app = await buildApp(warden);
+  const { key: admin } = await warden.keys.create({ owner: 'human:bench-admin', role: 'admin' }, 'system');
+  const { key: approver } = await warden.keys.create({ owner: 'human:bench-approver', role: 'approver' }, 'system');
+  const inject = (method: 'POST' | 'PUT', url: string, key: string, body: unknown) =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  await inject('PUT', '/v1/tools/docs.read', admin, { categories: ['read'] });
+  await inject('POST', '/v1/agents', admin, { id: 'bench-agent', name: 'Bench', owner: 'human:bench-admin', scope: ['docs.*'] });
+  const grant = await inject('POST', '/v1/grants', approver, { agent: 'bench-agent', intent: 'read and summarise the docs', scope: ['docs.read'], ttlSeconds: 3600 });
+  const token = (grant.json() as { token?: string }).token;
+  if (!token) throw new Error(`grant failed: ${grant.body}`);
+  await app.close();
+  return token;
+}
+
+async function rawCedar(iterations: number): Promise<number[]> {
+  const policies = readDefaultPolicies().map((p) => p.text).join('\n');
+  const pre = preparsePolicySet('bench-raw', { staticPolicies: policies });
+  if (pre.type !== 'success') throw new Error('raw cedar preparse failed');
+  const lat: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = process.hrtime.bigint();
+    const answer = statefulIsAuthorized({
+      principal: { type: 'Warden::Agent', id: 'bench-agent' },
+      action: { type: 'Warden::Action', id: 'call' },
+      resource: { type: 'Warden::Tool', id: 'docs.read' },
+      context: { risk: { score: i % 100 } },
+      entities: [
+        { uid: { type: 'Warden::Agent', id: 'bench-agent' }, attrs: { status: 'active' }, parents: [] },
+        { uid: { type: 'Warden::Tool', id: 'docs.read' }, attrs: { categories: ['read'] }, parents: [] },
+      ],
+      preparsedPolicySetId: 'bench-raw',
+    });
+    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (answer.type !== 'success') throw new Error('raw cedar failed');
+  }
+  return lat.sort((a, b) => a - b);
+}
+
+async function inProcess(warden: Warden, token: string, seconds: number): Promise<{ rate: number; lat: number[] }> {
+  const lat: number[] = [];
+  const deadline = Date.now() + seconds * 1000;
+  let n = 0;
+  const worker = async (w: number) => {
+    while (Date.now() < deadline) {
+      const t0 = process.hrtime.bigint();
+      const d = await warden.decisions.decide({ token, tool: 'docs.read', target: `docs/page-${(n++ + w) % 100}` });
+      lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (d.decision !== 'allow') throw new Error(`unexpected ${d.decision}: ${JSON.stringify(d.reasons)}`);
+    }
+  };
+  const t0 = Date.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
+  return { rate: lat.length / ((Date.now() - t0) / 1000), lat: lat.sort((a, b) => a - b) };
+}
+
+export async function benchDecisions(): Promise<Row[]> {
+  const dir = benchDir();
+  const warden = await createWarden(validateConfig({ dataDir: dir, logLevel: 'silent' }));
+  try {
+    const token = await setup(warden);
+    const raw = await rawCedar(20_000);
+    await inProcess(warden, token, 1); // warm up
+    const ip = await inProcess(warden, token, 5);
+    const rawRate = 1000 / (raw.reduce((a, b) => a + b, 0) / raw.length);
+
+    const app = await buildApp(warden);
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const bare = Fastify();
+    bare.post('/v1/decisions', async () => ({ decision: 'allow' }));
+    const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
+    const body = JSON.stringify({ tool: 'docs.read', target: 'docs/page-1' });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    await load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 1 });
+    const baseHttp = await load({ url: `${bareUrl}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
+    const http = await load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
+    await bare.close();
+    await app.close();
+    if (http.non2xx > 0) throw new Error(`POST /v1/decisions answered ${http.non2xx} non-2xx`);
+    return [
+      { name: `decide() in-process, ${CONCURRENCY} callers, durable`, value: ip.rate, unit: 'decisions/s', baseline: { name: 'raw statefulIsAuthorized', value: rawRate }, higherIsBetter: true },
+      { name: 'decide() p50', value: percentile(ip.lat, 50), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p50', value: percentile(raw, 50) } },
+      { name: 'decide() p99', value: percentile(ip.lat, 99), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p99', value: percentile(raw, 99) } },
+      { name: 'POST /v1/decisions', value: http.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
+      { name: 'POST /v1/decisions p99', value: http.p99ms, unit: 'ms', baseline: { name: 'bare Fastify POST p99', value: baseHttp.p99ms } },
+    ];
+  } finally {
+    await warden.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The human-in-the-loop queue. Rules that hold whatever the entry point:
+ * - only humans resolve approvals (the HTTP layer admits approver keys only; agents never);
+ * - an approval is bound to one exact call and is used at most once (see decisions/);
+ * - it expires (then the call is denied);
+ * - for tools in category `permissions`, the approver must not be a human in the action's
+ *   own chain (four eyes).
+ */
+import { WardenError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalStore } from '../store/decision-types.js';
+import { ApprovalCodes } from './errors.js';
+
+export interface ApprovalQueueDeps {
+  approvals: ApprovalStore;
+  events: EventBus;
+  now: () => Date;
+}
+
+/** How often a waiter re-reads the store, for resolutions made by another process. */
+const POLL_MS = 250;
+
+export class ApprovalQueue {
+  constructor(private readonly deps: ApprovalQueueDeps) {}
+
+  async get(id: string): Promise<ApprovalRecord> {
+    const rec = await this.deps.approvals.get(id);
+    if (!rec) throw new WardenError(ApprovalCodes.APPROVAL_NOT_FOUND, `no approval \`${id}\``);
+    return this.withLazyExpiry(rec);
+  }
+
+  async list(q: { status?: ApprovalStatus; agent?: string; limit: number }): Promise<ApprovalRecord[]> {
+    await this.sweep();
+    return this.deps.approvals.list(q);
+  }
+
+  approve(id: string, approver: string, comment?: string): Promise<ApprovalRecord> {
+    return this.resolve(id, 'approved', approver, comment);
+  }
+
+  deny(id: string, approver: string, comment?: string): Promise<ApprovalRecord> {
+    return this.resolve(id, 'denied', approver, comment);
+  }
+
+  private async resolve(id: string, status: 'approved' | 'denied', approver: string, comment: string | undefined): Promise<ApprovalRecord> {
+    if (!approver.startsWith('human:')) {
+      // INVARIANT: agents never approve; the HTTP layer already refuses them, this is the backstop.
+      throw new WardenError('FORBIDDEN', 'only a human may resolve an approval');
+    }
+    const rec = await this.get(id);
+    if (rec.status === 'expired') throw new WardenError(ApprovalCodes.APPROVAL_EXPIRED, `approval \`${id}\` expired at ${rec.expiresAt}`);
+    if (rec.status !== 'pending') throw new WardenError(ApprovalCodes.APPROVAL_NOT_PENDING, `approval \`${id}\` is already ${rec.status}`);
+    if (status === 'approved' && rec.categories.includes('permissions') && (rec.origin === approver || rec.chain.includes(approver))) {
+      throw new WardenError(
+        ApprovalCodes.SELF_APPROVAL,
+        `\`${approver}\` is in this action's own chain and may not approve a permission change: another approver must`,
+      );
+    }
+    const at = this.deps.now().toISOString();
+    const ok = await this.deps.approvals.resolve(id, status, approver, at, comment ?? null, {
+      type: `approval.${status}`,
+      actor: approver,
+      subject: `approval:${id}`,
+      time: at,
+      data: { id, decision: rec.decisionId, agent: rec.agent, tool: rec.tool, argsDigest: rec.argsDigest, ...(comment ? { comment } : {}) },
+    });
+    if (!ok) {
+      const now = await this.get(id);
+      throw new WardenError(ApprovalCodes.APPROVAL_NOT_PENDING, `approval \`${id}\` is already ${now.status}`);
+    }
+    const after = await this.get(id);
+    this.deps.events.emit('approval.resolved', { id, status, by: approver, agent: rec.agent, tool: rec.tool }, at);
+    return after;
+  }
+
+  /** Expires every pending approval whose time is up; each expiry is an audit entry. */
+  async sweep(): Promise<number> {
+    const now = this.deps.now().toISOString();
+    const overdue = await this.deps.approvals.overdue(now, 500);
+    let n = 0;
+    for (const rec of overdue) {
+      const ok = await this.deps.approvals.resolve(rec.id, 'expired', null, now, null, {
+        type: 'approval.expired',
+        actor: 'system',
+        subject: `approval:${rec.id}`,
+        time: now,
+        data: { id: rec.id, decision: rec.decisionId, agent: rec.agent, tool: rec.tool },
+      });
+      if (ok) {
+        n++;
+        this.deps.events.emit('approval.resolved', { id: rec.id, status: 'expired', by: null, agent: rec.agent, tool: rec.tool }, now);
+      }
+    }
+    return n;
+  }
+
+  /** Cancels every pending approval of a suspended agent (they can never be used). */
+  async cancelForAgent(agent: string, actor: string): Promise<number> {
+    const now = this.deps.now().toISOString();
+    let n = 0;
+    for (const rec of await this.deps.approvals.pendingForAgent(agent)) {
+      const ok = await this.deps.approvals.resolve(rec.id, 'denied', actor, now, 'agent suspended', {
+        type: 'approval.denied',
+        actor,
+        subject: `approval:${rec.id}`,
+        time: now,
+        data: { id: rec.id, decision: rec.decisionId, agent, tool: rec.tool, comment: 'agent suspended' },
+      });
+      if (ok) {
+        n++;
+        this.deps.events.emit('approval.resolved', { id: rec.id, status: 'denied', by: actor, agent, tool: rec.tool }, now);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Waits until the approval leaves `pending` or `seconds` pass, whichever is first; resolves
+   * with the approval as it then is. Hears resolutions in this process at once, and those
+   * made by another process (the CLI) within a poll interval.
+   */
+  async waitFor(id: string, seconds: number, signal?: AbortSignal): Promise<ApprovalRecord> {
+    const first = await this.get(id);
+    if (first.status !== 'pending' || seconds <= 0) return first;
+    const deadline = Date.now() + seconds * 1000;
+    return new Promise<ApprovalRecord>((resolve) => {
+      let done = false;
+      const finish = async () => {
+        if (done) return;
+        done = true;
+        unsubscribe();
+        clearInterval(poll);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(await this.get(id).catch(() => first));
+      };
+      const check = async () => {
+        const rec = await this.get(id).catch(() => undefined);
+        if (rec && rec.status !== 'pending') void finish();
+      };
+      const unsubscribe = this.deps.events.subscribe((e) => {
+        if (e.type === 'approval.resolved' && e.data.id === id) void finish();
+      });
+      const poll = setInterval(() => void check(), POLL_MS);
+      const remaining = Math.max(0, deadline - Date.now());
+      // An approval that expires while we wait ends the wait too.
+      const expiresIn = Math.max(0, Date.parse(first.expiresAt) - this.deps.now().getTime());
+      const timer = setTimeout(() => void finish(), Math.min(remaining, expiresIn + 5));
+      const onAbort = () => void finish();
+      signal?.addEventListener('abort', onAbort);
+    });
+  }
+
+  private async withLazyExpiry(rec: ApprovalRecord): Promise<ApprovalRecord> {
+    if (rec.status !== 'pending' || Date.parse(rec.expiresAt) > this.deps.now().getTime()) return rec;
+    await this.sweep();
+    return (await this.deps.approvals.get(rec.id)) ?? rec;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Behaviour as the decision pipeline uses it: each agent's baseline loaded once and kept in
+ * a bounded cache, every action scored against it, allowed actions folded in (O(1)), and
+ * changed baselines written back in batches (once a second and at shutdown) rather than on
+ * the decision path.
+ *
+ * Baselines are derived data: a crash loses at most the last second of learning, never a
+ * decision (those are in the audit log).
+ */
+import type { RiskInput, RiskResult, RiskScorer } from '../decisions/types.js';
+import type { BaselineStore } from '../store/decision-types.js';
+import { emptyBaseline, parseBaseline, updateBaseline, type Baseline } from './baseline.js';
+import type { ResolvedScoreConfig, ScoreConfigInput } from './config.js';
+import { resolveScoreConfig } from './config.js';
+import type { IntentJudge } from './intent.js';
+import { scoreAction, scoreActionWithJudge } from './score.js';
+import { summarizeBaseline, type BaselineSummary } from './summary.js';
+import { FactorCodes } from './types.js';
+
+/** Factor codes that come from reading the arguments: the policy sees them as `context.findings`. */
+const DETECTOR_CODES: ReadonlySet<string> = new Set([
+  FactorCodes.SECRET_IN_ARGS,
+  FactorCodes.PII_IN_ARGS,
+  FactorCodes.PERMISSION_WIDENING,
+  FactorCodes.DESTRUCTIVE_COMMAND,
+  FactorCodes.OUTBOUND_URL,
+  FactorCodes.DATA_EXFILTRATION,
+  FactorCodes.ENCODED_BLOB,
+  FactorCodes.BULK_READ,
+]);
+
+export interface BehaviorOptions {
+  config?: ScoreConfigInput;
+  /** An extra opinion on intent (a model); the lexicon is always consulted. */
+  judge?: IntentJudge;
+  sensitiveTargets?: readonly string[];
+  /** Baselines kept in memory at most; the least recently used are written back and dropped. */
+  maxCached?: number;
+  flushIntervalMs?: number;
+  now?: () => Date;
+}
+
+export interface ImportEvent {
+  time: string;
+  agent: string;
+  tool: string;
+  categories: string[];
+  target?: string;
+  intent?: string;
+}
+
+export class BehaviorService implements RiskScorer {
+  private readonly cache = new Map<string, Baseline>();
+  private readonly dirty = new Set<string>();
+  private readonly config: ResolvedScoreConfig;
+  private readonly maxCached: number;
+  private readonly timer: NodeJS.Timeout;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly store: BaselineStore,
+    private readonly options: BehaviorOptions = {},
+  ) {
+    this.config = resolveScoreConfig(options.config);
+    this.maxCached = options.maxCached ?? 10_000;
+    this.now = options.now ?? (() => new Date());
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async score(input: RiskInput): Promise<RiskResult> {
+    const baseline = await this.baseline(input.agent);
+    const scoreInput = {
+      baseline,
+      action: {
+        time: input.time,
+        agent: input.agent,
+        tool: input.tool,
+        categories: input.categories,
+        ...(input.target === undefined ? {} : { target: input.target }),
+        ...(input.args === undefined ? {} : { args: input.args }),
+      },
+      ...(input.intent === undefined ? {} : { task: { intent: input.intent } }),
+      // The scorer counts agents in the chain; the credential counts hops below the first.
+      chain: { depth: input.depth + 1 },
+      ...(this.options.sensitiveTargets ? { sensitiveTargets: this.options.sensitiveTargets } : {}),
+      config: this.config,
+    };
+    const result = this.options.judge ? await scoreActionWithJudge(scoreInput, this.options.judge) : scoreAction(scoreInput);
+    return {
+      score: result.score,
+      factors: result.factors,
+      findings: result.factors.filter((f) => DETECTOR_CODES.has(f.code)).map((f) => f.code),
+    };
+  }
+
+  async learn(input: RiskInput): Promise<void> {
+    const baseline = await this.baseline(input.agent);
+    updateBaseline(baseline, {
+      time: input.time,
+      tool: input.tool,
+      categories: input.categories,
+      ...(input.target === undefined ? {} : { target: input.target }),
+      ...(input.intent === undefined ? {} : { intent: input.intent }),
+    });
+    this.dirty.add(input.agent);
+  }
+
+  /** Seeds baselines from past activity, oldest first. Returns how many actions per agent. */
+  async import(events: readonly ImportEvent[]): Promise<Record<string, number>> {
+    const sorted = [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    const counts: Record<string, number> = {};
+    for (const e of sorted) {
+      await this.learn({ time: new Date(e.time), agent: e.agent, tool: e.tool, categories: e.categories, ...(e.target === undefined ? {} : { target: e.target }), ...(e.intent === undefined ? {} : { intent: e.intent }), depth: 0 });
+      counts[e.agent] = (counts[e.agent] ?? 0) + 1;
+    }
+    await this.flush();
+    return counts;
+  }
+
+  async summary(agent: string): Promise<BaselineSummary> {
+    return summarizeBaseline(await this.baseline(agent), { agent });
+  }
+
+  /** Writes changed baselines back in one transaction. */
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const at = this.now().toISOString();
+    const rows: Array<{ agent: string; data: string; at: string }> = [];
+    for (const agent of this.dirty) {
+      const b = this.cache.get(agent);
+      if (b) rows.push({ agent, data: JSON.stringify(b), at });
+    }
+    this.dirty.clear();
+    await this.store.putMany(rows);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  private async baseline(agent: string): Promise<Baseline> {
+    const cached = this.cache.get(agent);
+    if (cached) {
+      // Most recently used last: Map keeps insertion order.
+      this.cache.delete(agent);
+      this.cache.set(agent, cached);
+      return cached;
+    }
+    const stored = await this.store.get(agent);
+    const b = stored === undefined ? emptyBaseline() : parseBaseline(stored);
+    this.cache.set(agent, b);
+    if (this.cache.size > this.maxCached) await this.evict();
+    return b;
+  }
+
+  private async evict(): Promise<void> {
+    await this.flush();
+    for (const key of this.cache.keys()) {
+      if (this.cache.size <= this.maxCached) break;
+      this.cache.delete(key);
+    }
+  }
+}

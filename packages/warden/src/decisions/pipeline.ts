@@ -1,0 +1,330 @@
+/**
+ * `decide()`: the one pipeline every agent action goes through, whatever the entry point.
+ *
+ *   authenticate → resolve the chain → check scope → score behaviour → evaluate policy →
+ *   combine (allow | deny | pending) → record durably → answer → learn
+ *
+ * INVARIANT: nothing is answered before its audit entry is durable. If the entry cannot be
+ * written, `decide()` rejects with AUDIT_UNAVAILABLE, which every caller treats as deny.
+ * Any other failure after authentication is recorded as a deny (fail closed).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { canonicalBytes } from '../audit/canonical.js';
+import { redactedPreview } from '../audit/redact.js';
+import { WardenError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { AuditEvent } from '../store/audit-types.js';
+import { auditUnavailable } from '../store/sqlite/log.js';
+import type { ApprovalRecord, ApprovalStore, DecisionRecord, DecisionStore, DiscoveredStore, PolicyInput, Reason } from '../store/decision-types.js';
+import type { AgentStore, ToolStore } from '../store/types.js';
+import { DecisionCodes } from './errors.js';
+import type { CredentialVerifier, DecisionRequest, DecisionResponse, PolicyEvaluator, PolicyOutcome, RiskResult, RiskScorer, VerifiedCredential } from './types.js';
+
+export interface PipelineDeps {
+  verifier: CredentialVerifier;
+  agents: AgentStore;
+  tools: ToolStore;
+  risk: RiskScorer;
+  policy: PolicyEvaluator;
+  decisions: DecisionStore;
+  approvals: ApprovalStore;
+  discovered: DiscoveredStore;
+  events: EventBus;
+  now: () => Date;
+  approvalTtlSeconds: number;
+  log?: { error(obj: unknown, msg: string): void };
+}
+
+const NEUTRAL_RISK: RiskResult = { score: 0, factors: [], findings: [] };
+
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
+
+/** The digest an approval is bound to: SHA-256 of the canonical JSON of the arguments. */
+export function argsDigest(args: Record<string, unknown> | undefined): string {
+  return createHash('sha256').update(canonicalBytes(args ?? {})).digest('base64url');
+}
+
+function chainText(cred: VerifiedCredential): string {
+  return cred.chain.map((p) => `\`${p}\``).join(' → ');
+}
+
+export class DecisionPipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async decide(req: DecisionRequest): Promise<DecisionResponse> {
+    const { deps } = this;
+    const at = deps.now();
+    let cred: VerifiedCredential;
+    try {
+      cred = await deps.verifier.verify(req.token);
+    } catch (err) {
+      await this.recordUnidentified(req, err, at);
+      // An uncoded failure is Warden unable to check the credential (its store is down),
+      // not a bad credential: nothing can be recorded either, so fail closed as a log
+      // that cannot be written does, without internal detail.
+      if (!(err instanceof WardenError)) throw auditUnavailable(err);
+      throw err;
+    }
+    const agentId = (cred.actors[0] ?? '').replace(/^agent:/, '');
+    const id = newId('dec');
+    const digest = argsDigest(req.args);
+    const reasons: Reason[] = [
+      { code: DecisionCodes.AUTHENTICATED, message: `credential \`${cred.jti}\` is valid and unrevoked` },
+      { code: DecisionCodes.CHAIN_VERIFIED, message: `chain ${chainText(cred)} checked: every actor is registered and active` },
+    ];
+    const base = {
+      id,
+      time: at.toISOString(),
+      agent: agentId,
+      origin: cred.origin,
+      chain: cred.actors,
+      jti: cred.jti,
+      tool: req.tool,
+      target: req.target ?? null,
+      argsDigest: digest,
+    };
+
+    let decision: DecisionRecord['decision'] = 'deny';
+    let risk: RiskResult = NEUTRAL_RISK;
+    let policyVersion = 'unknown';
+    let determining: string[] = [];
+    let policyInput: PolicyInput | null = null;
+    let approval: ApprovalRecord | undefined;
+    let consume: { id: string; at: string } | undefined;
+    let categories: string[] = ['unknown'];
+
+    try {
+      policyVersion = await deps.policy.version();
+      if (!deps.verifier.inScope(cred.scope, req.tool)) {
+        reasons.push({
+          code: DecisionCodes.SCOPE_DENIED,
+          message: `\`${req.tool}\` is outside the credential's scope \`${cred.scope.join(' ')}\``,
+        });
+      } else {
+        reasons.push({ code: DecisionCodes.IN_SCOPE, message: `\`${req.tool}\` is within the credential's scope \`${cred.scope.join(' ')}\`` });
+        const [agent, tool] = await Promise.all([deps.agents.get(agentId), deps.tools.get(req.tool)]);
+        if (!agent) throw new Error(`agent ${agentId} vanished after verification`);
+        categories = tool?.categories ?? ['unknown'];
+        const riskInput = this.riskInput(req, cred, agentId, categories, at);
+        risk = await deps.risk.score(riskInput);
+        reasons.push({
+          code: DecisionCodes.RISK_SCORED,
+          message: risk.factors.length === 0 ? `risk score ${risk.score}: nothing unusual` : `risk score ${risk.score}: ${risk.factors.map((f) => f.code).join(', ')}`,
+        });
+        policyInput = {
+          agent: { id: agent.id, owner: agent.owner, status: agent.status, riskTier: agent.riskTier },
+          tool: { name: req.tool, categories, server: tool?.server ?? '' },
+          context: {
+            task: { id: cred.task.id, intent: cred.task.intent },
+            chain: { origin: cred.origin, depth: cred.depth, actors: cred.actors },
+            risk: { score: Math.round(risk.score), factors: risk.factors.map((f) => f.code) },
+            target: req.target ?? '',
+            findings: risk.findings,
+            time: { hour: at.getUTCHours(), dayOfWeek: at.getUTCDay() },
+          },
+        };
+        const outcome: PolicyOutcome = await deps.policy.evaluate(policyInput);
+        determining = outcome.determining;
+        reasons.push(...outcome.reasons);
+        decision = outcome.decision;
+        if (decision === 'pending') {
+          const usable = await deps.approvals.findUsable({
+            agent: agentId,
+            tool: req.tool,
+            target: base.target,
+            argsDigest: digest,
+            policyVersion,
+            now: base.time,
+          });
+          if (usable) {
+            decision = 'allow';
+            consume = { id: usable.id, at: base.time };
+            reasons.push({
+              code: DecisionCodes.APPROVAL_USED,
+              message: `approved by \`${usable.resolvedBy}\` (approval \`${usable.id}\`); this approval is now used up`,
+            });
+          } else {
+            approval = this.newApproval(base, cred, categories, req, reasons, risk, policyVersion, at);
+            reasons.push({
+              code: DecisionCodes.APPROVAL_REQUIRED,
+              message: `a human must approve this call: approval \`${approval.id}\` expires at ${approval.expiresAt}`,
+            });
+            approval.reasons = [...reasons];
+          }
+        }
+      }
+    } catch (err) {
+      // Could not evaluate: its own branch, and it denies.
+      deps.log?.error({ err }, 'decision could not be evaluated');
+      decision = 'deny';
+      approval = undefined;
+      consume = undefined;
+      reasons.push({ code: DecisionCodes.DECISION_ERROR, message: 'warden could not evaluate this action, so it is denied' });
+    }
+
+    const record: Omit<DecisionRecord, 'logIndex'> = {
+      ...base,
+      decision,
+      reasons,
+      risk: { score: risk.score, factors: risk.factors },
+      policyVersion,
+      determining,
+      approvalId: approval?.id ?? consume?.id ?? null,
+      policyInput,
+      outcome: null,
+    };
+    const receipt = await deps.decisions.record(record, this.auditEvent(record, req, approval), {
+      ...(approval ? { createApproval: approval } : {}),
+      ...(consume ? { consumeApproval: consume } : {}),
+    });
+
+    // After the answer is durable: learning, notifications. None may fail the decision.
+    if (decision === 'allow' && policyInput) {
+      void deps.risk.learn(this.riskInput(req, cred, agentId, categories, at)).catch(() => undefined);
+    }
+    deps.events.emit('decision', { id, agent: agentId, tool: req.tool, decision, score: risk.score, index: receipt.index }, base.time);
+    if (approval) deps.events.emit('approval.requested', { id: approval.id, agent: agentId, tool: req.tool, expiresAt: approval.expiresAt, reasons: approval.reasons }, base.time);
+
+    const response: DecisionResponse = {
+      id,
+      decision,
+      reasons,
+      risk: { score: risk.score, factors: risk.factors },
+      policy: { version: policyVersion, determining },
+      receipt,
+    };
+    if (approval) response.approval = { id: approval.id, status: 'pending', expiresAt: approval.expiresAt };
+    return response;
+  }
+
+  /**
+   * Records the end of a held call whose approval was refused or ran out: a deny, on the
+   * record like any other decision.
+   */
+  async concludeRefused(first: DecisionResponse, approval: ApprovalRecord): Promise<DecisionResponse> {
+    const at = this.deps.now();
+    const prior = await this.deps.decisions.get(first.id);
+    if (!prior) throw new Error(`decision ${first.id} vanished`);
+    const code = approval.status === 'denied' ? DecisionCodes.APPROVAL_DENIED : DecisionCodes.APPROVAL_EXPIRED;
+    const message =
+      approval.status === 'denied'
+        ? `\`${approval.resolvedBy}\` refused approval \`${approval.id}\`${approval.comment ? `: ${approval.comment}` : ''}`
+        : `nobody approved \`${approval.id}\` before it expired at ${approval.expiresAt}`;
+    const record: Omit<DecisionRecord, 'logIndex'> = {
+      ...prior,
+      id: newId('dec'),
+      time: at.toISOString(),
+      decision: 'deny',
+      reasons: [...prior.reasons.filter((r) => r.code !== DecisionCodes.APPROVAL_REQUIRED), { code, message }],
+      approvalId: approval.id,
+      outcome: null,
+    };
+    const receipt = await this.deps.decisions.record(record, this.auditEvent(record, undefined, undefined));
+    this.deps.events.emit('decision', { id: record.id, agent: record.agent, tool: record.tool, decision: 'deny', index: receipt.index }, record.time);
+    return {
+      id: record.id,
+      decision: 'deny',
+      reasons: record.reasons,
+      risk: record.risk,
+      policy: { version: record.policyVersion, determining: record.determining },
+      approval: { id: approval.id, status: approval.status, expiresAt: approval.expiresAt },
+      receipt,
+    };
+  }
+
+  private riskInput(req: DecisionRequest, cred: VerifiedCredential, agentId: string, categories: string[], at: Date) {
+    return {
+      time: at,
+      agent: agentId,
+      tool: req.tool,
+      categories,
+      ...(req.target === undefined ? {} : { target: req.target }),
+      ...(req.args === undefined ? {} : { args: req.args }),
+      intent: cred.task.intent,
+      depth: cred.depth,
+    };
+  }
+
+  private newApproval(
+    base: { id: string; agent: string; target: string | null; argsDigest: string; tool: string },
+    cred: VerifiedCredential,
+    categories: string[],
+    req: DecisionRequest,
+    reasons: Reason[],
+    risk: RiskResult,
+    policyVersion: string,
+    at: Date,
+  ): ApprovalRecord {
+    return {
+      id: newId('apr'),
+      decisionId: base.id,
+      status: 'pending',
+      agent: base.agent,
+      origin: cred.origin,
+      chain: cred.actors,
+      tool: base.tool,
+      categories,
+      target: base.target,
+      argsDigest: base.argsDigest,
+      argsPreview: redactedPreview(req.args ?? {}, 2000),
+      policyVersion,
+      reasons: [...reasons],
+      risk: { score: risk.score, factors: risk.factors },
+      createdAt: at.toISOString(),
+      expiresAt: new Date(at.getTime() + this.deps.approvalTtlSeconds * 1000).toISOString(),
+      resolvedBy: null,
+      resolvedAt: null,
+      comment: null,
+      usedAt: null,
+    };
+  }
+
+  private auditEvent(rec: Omit<DecisionRecord, 'logIndex'>, req: DecisionRequest | undefined, approval: ApprovalRecord | undefined): AuditEvent {
+    const event: AuditEvent = {
+      type: 'decision',
+      actor: `agent:${rec.agent}`,
+      subject: `tool:${rec.tool}`,
+      time: rec.time,
+      data: {
+        id: rec.id,
+        origin: rec.origin,
+        chain: rec.chain,
+        jti: rec.jti,
+        tool: rec.tool,
+        target: rec.target,
+        decision: rec.decision,
+        reasons: rec.reasons.map((r) => r.code),
+        risk: { score: rec.risk.score, factors: rec.risk.factors.map((f) => f.code) },
+        policy: { version: rec.policyVersion, determining: rec.determining },
+        argsDigest: rec.argsDigest,
+        ...(rec.approvalId ? { approval: rec.approvalId } : {}),
+        ...(approval ? { approvalExpiresAt: approval.expiresAt } : {}),
+      },
+    };
+    if (req?.args !== undefined) event.sensitive = { args: req.args };
+    return event;
+  }
+
+  /** A caller whose credential did not verify: counted in the inventory of unknowns. */
+  private async recordUnidentified(req: DecisionRequest, err: unknown, at: Date): Promise<void> {
+    const code = err instanceof WardenError ? err.code : 'UNKNOWN';
+    // Never the token: only a short fingerprint, so repeats group together.
+    const fingerprint = createHash('sha256').update(req.token).digest('hex').slice(0, 16);
+    let claimed = 'unknown';
+    const payload = req.token.split('.')[1];
+    if (payload) {
+      try {
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { act?: { sub?: unknown }; sub?: unknown };
+        const who = claims.act?.sub ?? claims.sub;
+        if (typeof who === 'string' && who.length <= 200) claimed = who;
+      } catch {
+        // Not even a JWT: still an unidentified caller.
+      }
+    }
+    await this.deps.discovered
+      .seen({ key: `traffic:${fingerprint}`, kind: 'traffic', label: claimed, detail: { reason: code, tool: req.tool.slice(0, 200), fingerprint }, at: at.toISOString() })
+      .catch(() => undefined);
+  }
+}

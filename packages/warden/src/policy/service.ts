@@ -1,0 +1,129 @@
+/**
+ * The policy in force: the latest version accepted by `PUT /v1/policies` (the default pack
+ * until then), compiled once per version. A version written by another process is noticed
+ * on the next decision (one indexed read of the latest sequence number).
+ */
+import type { AuditEvent } from '../store/audit-types.js';
+import type { DecisionRecord, DecisionStore, PolicyInput, PolicyStore } from '../store/decision-types.js';
+import type { PolicyEvaluator, PolicyOutcome } from '../decisions/types.js';
+import { PolicyEngine, type CallRequest } from './engine.js';
+import { readDefaultPolicies } from './pack.js';
+
+export interface SimulationChange {
+  decisionId: string;
+  time: string;
+  agent: string;
+  tool: string;
+  recorded: 'allow' | 'deny' | 'pending';
+  simulated: 'allow' | 'deny' | 'pending';
+  determining: string[];
+}
+
+export interface SimulationReport {
+  from: string;
+  to: string;
+  candidateVersion: string;
+  /** Decisions the policy actually evaluated in the window (out-of-scope ones never reach it). */
+  replayed: number;
+  unchanged: number;
+  changes: SimulationChange[];
+}
+
+const RECHECK_MS = 1000;
+
+export class PolicyService implements PolicyEvaluator {
+  private engine: PolicyEngine | undefined;
+  private seq = -1;
+  private checkedAt = 0;
+  private readonly defaultText = readDefaultPolicies()
+    .map((s) => s.text)
+    .join('\n');
+
+  constructor(
+    private readonly store: PolicyStore,
+    private readonly decisions: DecisionStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * The engine for the version in force, reloaded only when a new version was stored. A PUT
+   * in this process takes effect at once; one made by another process within
+   * `RECHECK_MS` (the store is asked at most that often, not on every decision).
+   */
+  async current(): Promise<PolicyEngine> {
+    const nowMs = Date.now();
+    if (this.engine !== undefined && nowMs - this.checkedAt < RECHECK_MS) return this.engine;
+    this.checkedAt = nowMs;
+    const seq = await this.store.currentSeq();
+    if (this.engine === undefined || seq !== this.seq) {
+      const rec = seq === 0 ? undefined : await this.store.current();
+      this.engine = PolicyEngine.load({ policies: rec?.text ?? this.defaultText });
+      this.seq = seq;
+    }
+    return this.engine;
+  }
+
+  async text(): Promise<{ version: string; policies: string; source: 'default' | 'stored' }> {
+    const engine = await this.current();
+    const rec = this.seq === 0 ? undefined : await this.store.current();
+    return { version: engine.version, policies: rec?.text ?? this.defaultText, source: rec ? 'stored' : 'default' };
+  }
+
+  async version(): Promise<string> {
+    return (await this.current()).version;
+  }
+
+  async evaluate(input: PolicyInput): Promise<PolicyOutcome> {
+    const result = (await this.current()).evaluate(input as unknown as CallRequest);
+    return { decision: result.decision, determining: [...result.determining], reasons: [...result.reasons] };
+  }
+
+  /**
+   * Validates `text` against the schema (throws INVALID_POLICY with Cedar's messages, and
+   * nothing changes) and makes it the version in force. Each accepted version is an audit entry.
+   */
+  async put(text: string, actor: string): Promise<{ version: string }> {
+    const engine = PolicyEngine.load({ policies: text });
+    const at = this.now().toISOString();
+    const event: AuditEvent = {
+      type: 'policy.updated',
+      actor,
+      subject: 'policy',
+      time: at,
+      data: { version: engine.version, policies: engine.policies.map((p) => ({ id: p.id, effect: p.effect, ...(p.approval ? { approval: p.approval } : {}) })), text },
+    };
+    await this.store.insert({ version: engine.version, text, createdAt: at, createdBy: actor }, event);
+    this.checkedAt = 0;
+    return { version: engine.version };
+  }
+
+  /**
+   * Replays the decisions recorded in [from, to) under candidate policy text and lists
+   * what would change. Nothing is recorded.
+   */
+  async simulate(text: string, from: string, to: string, limit = 10_000): Promise<SimulationReport> {
+    const candidate = PolicyEngine.load({ policies: text });
+    const recorded = await this.decisions.search({ from, to, limit });
+    const changes: SimulationChange[] = [];
+    let replayed = 0;
+    for (const d of recorded) {
+      if (d.policyInput === null) continue;
+      const before = policyOutcomeOf(d);
+      if (before === undefined) continue;
+      replayed++;
+      const after = candidate.evaluate(d.policyInput as unknown as CallRequest);
+      if (after.decision !== before) {
+        changes.push({ decisionId: d.id, time: d.time, agent: d.agent, tool: d.tool, recorded: before, simulated: after.decision, determining: [...after.determining] });
+      }
+    }
+    return { from, to, candidateVersion: candidate.version, replayed, unchanged: replayed - changes.length, changes };
+  }
+}
+
+/** What the policy said at the time (a held call that was later approved was still `pending`). */
+function policyOutcomeOf(d: DecisionRecord): 'allow' | 'deny' | 'pending' | undefined {
+  const codes = new Set(d.reasons.map((r) => r.code));
+  if (codes.has('DECISION_ERROR')) return undefined;
+  if (codes.has('APPROVAL_USED') || codes.has('APPROVAL_DENIED') || codes.has('APPROVAL_EXPIRED')) return 'pending';
+  return d.decision;
+}

@@ -1,0 +1,72 @@
+/** The decision API agents call before they act, and the auditors' search over it. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { WardenError } from '../../errors.js';
+import { DecisionCodes } from '../../decisions/errors.js';
+import type { Warden } from '../../warden.js';
+import { bearer, requireHuman } from '../auth.js';
+import { parseWith } from '../errors.js';
+
+export const DecisionBodySchema = z
+  .object({
+    tool: z.string().min(1).max(200).regex(/^[A-Za-z0-9_][A-Za-z0-9_.:/-]*$/, 'must be a tool name'),
+    target: z.string().min(1).max(2000).optional(),
+    args: z.record(z.string(), z.unknown()).optional(),
+    intent: z.string().max(2000).optional(),
+  })
+  .strict();
+
+const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).optional() }).strict();
+const IdParams = z.object({ id: z.string().regex(/^dec_[A-Za-z0-9_-]{1,64}$/, 'must be a decision id') }).strict();
+const OutcomeBody = z.object({ status: z.enum(['succeeded', 'failed']), summary: z.string().max(2000).optional() }).strict();
+const SearchQuery = z
+  .object({
+    agent: z.string().max(63).optional(),
+    tool: z.string().max(200).optional(),
+    decision: z.enum(['allow', 'deny', 'pending']).optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+function agentToken(request: { headers: Record<string, unknown> } & Parameters<typeof bearer>[0]): string {
+  const token = bearer(request);
+  if (token === undefined) throw new WardenError('UNAUTHENTICATED', 'missing bearer agent token');
+  if (token.startsWith('wk_')) throw new WardenError('FORBIDDEN', 'decisions are asked for by agents, with their warden token');
+  return token;
+}
+
+export function decisionRoutes(app: FastifyInstance, warden: Warden): void {
+  app.post('/v1/decisions', async (request, reply) => {
+    const token = agentToken(request);
+    const { wait } = parseWith(WaitQuery, request.query, 'query');
+    const body = parseWith(DecisionBodySchema, request.body);
+    const abort = new AbortController();
+    request.raw.on('close', () => abort.abort());
+    const answer = await warden.decisions.decideAndWait({ token, ...body }, wait ?? 0, abort.signal);
+    reply.code(200);
+    return answer;
+  });
+
+  app.post('/v1/decisions/:id/outcome', async (request) => {
+    const token = agentToken(request);
+    const { id } = parseWith(IdParams, request.params, 'path');
+    const body = parseWith(OutcomeBody, request.body);
+    return warden.decisions.recordOutcome(token, id, body);
+  });
+
+  app.get('/v1/decisions', async (request) => {
+    await requireHuman(warden.keys, request, 'auditor');
+    const q = parseWith(SearchQuery, request.query, 'query');
+    return { decisions: await warden.store.decisions.search(q) };
+  });
+
+  app.get('/v1/decisions/:id', async (request) => {
+    await requireHuman(warden.keys, request, 'auditor');
+    const { id } = parseWith(IdParams, request.params, 'path');
+    const rec = await warden.store.decisions.get(id);
+    if (!rec) throw new WardenError(DecisionCodes.DECISION_NOT_FOUND, `no decision \`${id}\``);
+    return rec;
+  });
+}

@@ -1,0 +1,22 @@
+/** Server-sent events: decisions, approvals and agent changes as they happen. */
+import type { FastifyInstance } from 'fastify';
+import type { Warden } from '../../warden.js';
+import { requireHuman } from '../auth.js';
+
+export function eventRoutes(app: FastifyInstance, warden: Warden): void {
+  app.get('/v1/events', async (request, reply) => {
+    await requireHuman(warden.keys, request, 'viewer');
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    const unsubscribe = warden.events.subscribe((e) => {
+      res.write(`event: ${e.type}\ndata: ${JSON.stringify({ time: e.time, ...e.data })}\n\n`);
+    });
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    request.raw.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
+  });
+}

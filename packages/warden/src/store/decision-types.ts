@@ -1,0 +1,148 @@
+/**
+ * Store interfaces of the decision pipeline: recorded decisions (searchable, replayable
+ * under candidate policies), the approval queue, and unidentified callers.
+ */
+import type { AppendReceipt, AuditEvent } from './audit-types.js';
+
+export type DecisionValue = 'allow' | 'deny' | 'pending';
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+export interface RiskFactorRecord {
+  code: string;
+  points: number;
+  message: string;
+}
+
+/** Everything the policy saw, kept so a decision can be replayed under other policies. */
+export interface PolicyInput {
+  agent: { id: string; owner: string; status: string; riskTier: string };
+  tool: { name: string; categories: string[]; server: string };
+  context: Record<string, unknown>;
+}
+
+export interface DecisionRecord {
+  id: string;
+  time: string;
+  agent: string;
+  /** The originating principal (`human:…` or `agent:…`). */
+  origin: string;
+  /** Actors, outermost (the one acting now) first. */
+  chain: string[];
+  jti: string;
+  tool: string;
+  target: string | null;
+  argsDigest: string;
+  decision: DecisionValue;
+  reasons: Reason[];
+  risk: { score: number; factors: RiskFactorRecord[] };
+  policyVersion: string;
+  determining: string[];
+  approvalId: string | null;
+  /** Null when the decision never reached the policy (bad credential, out of scope). */
+  policyInput: PolicyInput | null;
+  logIndex: number;
+  outcome: { status: 'succeeded' | 'failed'; summary?: string; at: string } | null;
+}
+
+export interface ApprovalRecord {
+  id: string;
+  decisionId: string;
+  status: ApprovalStatus;
+  agent: string;
+  origin: string;
+  chain: string[];
+  tool: string;
+  categories: string[];
+  target: string | null;
+  argsDigest: string;
+  argsPreview: string;
+  policyVersion: string;
+  reasons: Reason[];
+  risk: { score: number; factors: RiskFactorRecord[] };
+  createdAt: string;
+  expiresAt: string;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  comment: string | null;
+  /** Set when the approved call was let through: an approval is single-use. */
+  usedAt: string | null;
+}
+
+export interface DecisionQuery {
+  agent?: string;
+  tool?: string;
+  decision?: DecisionValue;
+  from?: string;
+  to?: string;
+  limit: number;
+}
+
+export interface DiscoveredRecord {
+  key: string;
+  kind: 'traffic' | 'config';
+  label: string;
+  detail: Record<string, unknown>;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  count: number;
+}
+
+export interface DecisionStore {
+  /**
+   * Records the decision (and, with it, creates or consumes an approval, and moves the
+   * agent's last-seen time) atomically with its audit entry.
+   */
+  record(
+    decision: Omit<DecisionRecord, 'logIndex'>,
+    event: AuditEvent,
+    extra?: { createApproval?: ApprovalRecord; consumeApproval?: { id: string; at: string } },
+  ): Promise<AppendReceipt>;
+  get(id: string): Promise<DecisionRecord | undefined>;
+  search(q: DecisionQuery): Promise<DecisionRecord[]>;
+  setOutcome(id: string, outcome: NonNullable<DecisionRecord['outcome']>, event: AuditEvent): Promise<AppendReceipt>;
+}
+
+export interface ApprovalStore {
+  get(id: string): Promise<ApprovalRecord | undefined>;
+  list(q: { status?: ApprovalStatus; agent?: string; limit: number }): Promise<ApprovalRecord[]>;
+  /** The approved, unused, unexpired approval bound to exactly this call, if any. */
+  findUsable(q: { agent: string; tool: string; target: string | null; argsDigest: string; policyVersion: string; now: string }): Promise<ApprovalRecord | undefined>;
+  /** Moves a pending approval to a final status; resolves false if it was no longer pending. */
+  resolve(id: string, status: 'approved' | 'denied' | 'expired', by: string | null, at: string, comment: string | null, event: AuditEvent): Promise<boolean>;
+  /** Pending approvals whose time is up. */
+  overdue(now: string, limit: number): Promise<ApprovalRecord[]>;
+  pendingForAgent(agent: string): Promise<ApprovalRecord[]>;
+}
+
+export interface DiscoveredStore {
+  /** Upserts an unidentified caller; counted, not audited (it is not a state change anyone made). */
+  seen(rec: { key: string; kind: DiscoveredRecord['kind']; label: string; detail: Record<string, unknown>; at: string }): Promise<void>;
+  list(): Promise<DiscoveredRecord[]>;
+}
+
+export interface PolicyVersionRecord {
+  seq: number;
+  version: string;
+  text: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface PolicyStore {
+  current(): Promise<PolicyVersionRecord | undefined>;
+  byVersion(version: string): Promise<PolicyVersionRecord | undefined>;
+  /** The latest version, cheaply: lets several processes notice a PUT made elsewhere. */
+  currentSeq(): Promise<number>;
+  insert(rec: Omit<PolicyVersionRecord, 'seq'>, event: AuditEvent): Promise<AppendReceipt>;
+}
+
+export interface BaselineStore {
+  get(agent: string): Promise<string | undefined>;
+  /** Writes many baselines in one transaction; baselines are derived data, not audited. */
+  putMany(rows: Array<{ agent: string; data: string; at: string }>): Promise<void>;
+}

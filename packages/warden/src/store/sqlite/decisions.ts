@@ -1,0 +1,317 @@
+/** SQLite implementation of recorded decisions, the approval queue and unidentified callers. */
+import type { AuditLog } from '../audit-types.js';
+import type {
+  ApprovalRecord,
+  ApprovalStore,
+  BaselineStore,
+  DecisionRecord,
+  DecisionStore,
+  DiscoveredRecord,
+  DiscoveredStore,
+  PolicyStore,
+  PolicyVersionRecord,
+} from '../decision-types.js';
+import type { Db } from './db.js';
+
+interface DecisionRow {
+  id: string;
+  time: string;
+  agent: string;
+  origin: string;
+  chain: string;
+  jti: string;
+  tool: string;
+  target: string | null;
+  args_digest: string;
+  decision: DecisionRecord['decision'];
+  reasons: string;
+  risk: string;
+  policy_version: string;
+  determining: string;
+  approval_id: string | null;
+  policy_input: string | null;
+  log_index: number;
+  outcome: string | null;
+}
+
+const decisionFromRow = (r: DecisionRow): DecisionRecord => ({
+  id: r.id,
+  time: r.time,
+  agent: r.agent,
+  origin: r.origin,
+  chain: JSON.parse(r.chain) as string[],
+  jti: r.jti,
+  tool: r.tool,
+  target: r.target,
+  argsDigest: r.args_digest,
+  decision: r.decision,
+  reasons: JSON.parse(r.reasons) as DecisionRecord['reasons'],
+  risk: JSON.parse(r.risk) as DecisionRecord['risk'],
+  policyVersion: r.policy_version,
+  determining: JSON.parse(r.determining) as string[],
+  approvalId: r.approval_id,
+  policyInput: r.policy_input === null ? null : (JSON.parse(r.policy_input) as DecisionRecord['policyInput']),
+  logIndex: r.log_index,
+  outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as DecisionRecord['outcome']),
+});
+
+interface ApprovalRow {
+  id: string;
+  decision_id: string;
+  status: ApprovalRecord['status'];
+  agent: string;
+  origin: string;
+  chain: string;
+  tool: string;
+  categories: string;
+  target: string | null;
+  args_digest: string;
+  args_preview: string;
+  policy_version: string;
+  reasons: string;
+  risk: string;
+  created_at: string;
+  expires_at: string;
+  resolved_by: string | null;
+  resolved_at: string | null;
+  comment: string | null;
+  used_at: string | null;
+}
+
+const approvalFromRow = (r: ApprovalRow): ApprovalRecord => ({
+  id: r.id,
+  decisionId: r.decision_id,
+  status: r.status,
+  agent: r.agent,
+  origin: r.origin,
+  chain: JSON.parse(r.chain) as string[],
+  tool: r.tool,
+  categories: JSON.parse(r.categories) as string[],
+  target: r.target,
+  argsDigest: r.args_digest,
+  argsPreview: r.args_preview,
+  policyVersion: r.policy_version,
+  reasons: JSON.parse(r.reasons) as ApprovalRecord['reasons'],
+  risk: JSON.parse(r.risk) as ApprovalRecord['risk'],
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  resolvedBy: r.resolved_by,
+  resolvedAt: r.resolved_at,
+  comment: r.comment,
+  usedAt: r.used_at,
+});
+
+export function sqliteDecisionStore(db: Db, log: AuditLog): DecisionStore {
+  const insert = db.prepare(`INSERT INTO decisions (id, time, agent, origin, chain, jti, tool, target, args_digest, decision,
+    reasons, risk, policy_version, determining, approval_id, policy_input, log_index, outcome)
+    VALUES (@id, @time, @agent, @origin, @chain, @jti, @tool, @target, @args_digest, @decision, @reasons, @risk,
+    @policy_version, @determining, @approval_id, @policy_input, @log_index, NULL)`);
+  const insertApproval = db.prepare(`INSERT INTO approvals (id, decision_id, status, agent, origin, chain, tool, categories,
+    target, args_digest, args_preview, policy_version, reasons, risk, created_at, expires_at)
+    VALUES (@id, @decisionId, @status, @agent, @origin, @chain, @tool, @categories, @target, @argsDigest, @argsPreview,
+    @policyVersion, @reasons, @risk, @createdAt, @expiresAt)`);
+  const touch = db.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)');
+  const consume = db.prepare("UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND used_at IS NULL");
+  const getStmt = db.prepare<[string], DecisionRow>('SELECT * FROM decisions WHERE id = ?');
+  const setOutcome = db.prepare('UPDATE decisions SET outcome = ? WHERE id = ? AND outcome IS NULL');
+
+  return {
+    record(decision, event, extra = {}) {
+      return log.append(event, (index) => {
+        if (extra.consumeApproval && consume.run(extra.consumeApproval.at, extra.consumeApproval.id).changes !== 1) {
+          throw new Error('approval already used');
+        }
+        if (extra.createApproval) {
+          const a = extra.createApproval;
+          insertApproval.run({
+            ...a,
+            chain: JSON.stringify(a.chain),
+            categories: JSON.stringify(a.categories),
+            reasons: JSON.stringify(a.reasons),
+            risk: JSON.stringify(a.risk),
+          });
+        }
+        insert.run({
+          id: decision.id,
+          time: decision.time,
+          agent: decision.agent,
+          origin: decision.origin,
+          chain: JSON.stringify(decision.chain),
+          jti: decision.jti,
+          tool: decision.tool,
+          target: decision.target,
+          args_digest: decision.argsDigest,
+          decision: decision.decision,
+          reasons: JSON.stringify(decision.reasons),
+          risk: JSON.stringify(decision.risk),
+          policy_version: decision.policyVersion,
+          determining: JSON.stringify(decision.determining),
+          approval_id: decision.approvalId,
+          policy_input: decision.policyInput === null ? null : JSON.stringify(decision.policyInput),
+          log_index: index,
+        });
+        // Liveness rides in the same transaction: no commit of its own on the hot path.
+        touch.run(decision.time, decision.agent, decision.time);
+      });
+    },
+    async get(id) {
+      const r = getStmt.get(id);
+      return r && decisionFromRow(r);
+    },
+    async search(q) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: q.limit };
+      if (q.agent !== undefined) {
+        where.push('agent = @agent');
+        params.agent = q.agent;
+      }
+      if (q.tool !== undefined) {
+        where.push('tool = @tool');
+        params.tool = q.tool;
+      }
+      if (q.decision !== undefined) {
+        where.push('decision = @decision');
+        params.decision = q.decision;
+      }
+      if (q.from !== undefined) {
+        where.push('time >= @from');
+        params.from = q.from;
+      }
+      if (q.to !== undefined) {
+        where.push('time < @to');
+        params.to = q.to;
+      }
+      const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time DESC, id DESC LIMIT @limit`;
+      return (db.prepare(sql).all(params) as DecisionRow[]).map(decisionFromRow);
+    },
+    setOutcome(id, outcome, event) {
+      return log.append(event, () => {
+        if (setOutcome.run(JSON.stringify(outcome), id).changes !== 1) throw new Error('outcome already recorded');
+      });
+    },
+  };
+}
+
+export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
+  const getStmt = db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?');
+  const usable = db.prepare<[string, string, string | null, string | null, string, string, string], ApprovalRow>(
+    `SELECT * FROM approvals WHERE agent = ? AND tool = ? AND (target IS ? OR target = ?) AND args_digest = ?
+     AND policy_version = ? AND status = 'approved' AND used_at IS NULL AND expires_at > ? ORDER BY created_at LIMIT 1`,
+  );
+  const resolveStmt = db.prepare("UPDATE approvals SET status = ?, resolved_by = ?, resolved_at = ?, comment = ? WHERE id = ? AND status = 'pending'");
+  const overdueStmt = db.prepare<[string, number], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?");
+  const pendingFor = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND agent = ?");
+  return {
+    async get(id) {
+      const r = getStmt.get(id);
+      return r && approvalFromRow(r);
+    },
+    async list(q) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: q.limit };
+      if (q.status !== undefined) {
+        where.push('status = @status');
+        params.status = q.status;
+      }
+      if (q.agent !== undefined) {
+        where.push('agent = @agent');
+        params.agent = q.agent;
+      }
+      const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT @limit`;
+      return (db.prepare(sql).all(params) as ApprovalRow[]).map(approvalFromRow);
+    },
+    async findUsable(q) {
+      const r = usable.get(q.agent, q.tool, q.target, q.target, q.argsDigest, q.policyVersion, q.now);
+      return r && approvalFromRow(r);
+    },
+    async resolve(id, status, by, at, comment, event) {
+      let changed = false;
+      try {
+        await log.append(event, () => {
+          changed = resolveStmt.run(status, by, at, comment, id).changes === 1;
+          if (!changed) throw new NotPending();
+        });
+      } catch (err) {
+        if (err instanceof NotPending) return false;
+        throw err;
+      }
+      return changed;
+    },
+    async overdue(now, limit) {
+      return overdueStmt.all(now, limit).map(approvalFromRow);
+    },
+    async pendingForAgent(agent) {
+      return pendingFor.all(agent).map(approvalFromRow);
+    },
+  };
+}
+
+/** Thrown inside a log transaction to undo it when the approval was already resolved. */
+class NotPending extends Error {}
+
+export function sqliteDiscoveredStore(db: Db): DiscoveredStore {
+  const upsert = db.prepare(`INSERT INTO discovered (key, kind, label, detail, first_seen_at, last_seen_at, count)
+    VALUES (@key, @kind, @label, @detail, @at, @at, 1)
+    ON CONFLICT(key) DO UPDATE SET last_seen_at = excluded.last_seen_at, detail = excluded.detail, count = count + 1`);
+  const listStmt = db.prepare<[], { key: string; kind: DiscoveredRecord['kind']; label: string; detail: string; first_seen_at: string; last_seen_at: string; count: number }>(
+    'SELECT * FROM discovered ORDER BY last_seen_at DESC LIMIT 1000',
+  );
+  return {
+    async seen(rec) {
+      upsert.run({ ...rec, detail: JSON.stringify(rec.detail) });
+    },
+    async list() {
+      return listStmt.all().map((r) => ({
+        key: r.key,
+        kind: r.kind,
+        label: r.label,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+        firstSeenAt: r.first_seen_at,
+        lastSeenAt: r.last_seen_at,
+        count: r.count,
+      }));
+    },
+  };
+}
+
+export function sqlitePolicyStore(db: Db, log: AuditLog): PolicyStore {
+  type Row = { seq: number; version: string; text: string; created_at: string; created_by: string };
+  const fromRow = (r: Row): PolicyVersionRecord => ({ seq: r.seq, version: r.version, text: r.text, createdAt: r.created_at, createdBy: r.created_by });
+  const current = db.prepare<[], Row>('SELECT * FROM policies ORDER BY seq DESC LIMIT 1');
+  const byVersion = db.prepare<[string], Row>('SELECT * FROM policies WHERE version = ? ORDER BY seq DESC LIMIT 1');
+  const seq = db.prepare<[], { s: number }>('SELECT COALESCE(MAX(seq), 0) AS s FROM policies');
+  const insert = db.prepare('INSERT INTO policies (version, text, created_at, created_by) VALUES (?, ?, ?, ?)');
+  return {
+    async current() {
+      const r = current.get();
+      return r && fromRow(r);
+    },
+    async byVersion(version) {
+      const r = byVersion.get(version);
+      return r && fromRow(r);
+    },
+    async currentSeq() {
+      return seq.get()?.s ?? 0;
+    },
+    insert(rec, event) {
+      return log.append(event, () => insert.run(rec.version, rec.text, rec.createdAt, rec.createdBy));
+    },
+  };
+}
+
+export function sqliteBaselineStore(db: Db): BaselineStore {
+  const get = db.prepare<[string], { data: string }>('SELECT data FROM baselines WHERE agent = ?');
+  const put = db.prepare(`INSERT INTO baselines (agent, data, updated_at) VALUES (@agent, @data, @at)
+    ON CONFLICT(agent) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`);
+  const putAll = db.transaction((rows: Array<{ agent: string; data: string; at: string }>) => {
+    for (const r of rows) put.run(r);
+  });
+  return {
+    async get(agent) {
+      return get.get(agent)?.data;
+    },
+    async putMany(rows) {
+      if (rows.length > 0) putAll.immediate(rows);
+    },
+  };
+}

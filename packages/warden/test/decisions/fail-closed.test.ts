@@ -1,0 +1,216 @@
+/**
+ * Fail closed (DESIGN.md, "Non-negotiables"): when Warden cannot evaluate an action it
+ * denies it, with a coded reason, on the record; when it cannot write the record it
+ * answers 503 AUDIT_UNAVAILABLE and never `allow`. Either way the process stays up and
+ * decides normally once the fault is gone.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { auditUnavailable } from '../../src/store/sqlite/log.js';
+import { expectError } from '../server/state.js';
+import { codes, decisionWarden, type DecisionTest } from './fixtures.js';
+
+/** Valid against the schema; overflows a Long on every evaluation (0 + max + 1). */
+const OVERFLOWING = `@id("permit-all") permit (principal, action, resource);
+@id("overflows") forbid (principal, action == Warden::Action::"call", resource)
+when { context.risk.score + 9223372036854775807 + 1 > 0 };`;
+
+async function setUp(t: DecisionTest): Promise<string> {
+  await t.register('helper', ['forum.*']);
+  await t.categorise('forum.read', ['read']);
+  await t.categorise('forum.post', ['publish']);
+  return t.grant('helper', ['forum.read', 'forum.post']);
+}
+
+describe('a policy that fails at evaluation', () => {
+  let t: DecisionTest;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await decisionWarden();
+    token = await setUp(t);
+    const put = await t.request('PUT', '/v1/policies', { key: t.keys.admin, body: { policies: OVERFLOWING } });
+    expect(put.statusCode).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  it('denies with POLICY_ERROR although a permit matched', async () => {
+    const res = await t.decide(token, { tool: 'forum.read', target: 'forum/1' });
+    expect(res.statusCode).toBe(200);
+    const d = res.json();
+    expect(d.decision).toBe('deny');
+    expect(codes(d)).toEqual(['AUTHENTICATED', 'CHAIN_VERIFIED', 'IN_SCOPE', 'RISK_SCORED', 'POLICY_ERROR']);
+    expect(d.reasons[4].message).toBe(
+      'policy `overflows` could not be evaluated: integer overflow while attempting to add the values `9223372036854775807` and `1`',
+    );
+    expect(d.approval).toBeUndefined();
+  });
+
+  it('records the POLICY_ERROR deny in the audit log before answering', async () => {
+    const d = (await t.decide(token, { tool: 'forum.read', target: 'forum/2' })).json();
+    const [stored] = await t.warden.store.log.entries(d.receipt.index, d.receipt.index + 1);
+    expect(stored?.leafHash).toBe(d.receipt.leafHash);
+    expect(stored?.entry).toMatchObject({
+      type: 'decision',
+      actor: 'agent:helper',
+      subject: 'tool:forum.read',
+      data: { id: d.id, decision: 'deny', tool: 'forum.read', target: 'forum/2', reasons: ['AUTHENTICATED', 'CHAIN_VERIFIED', 'IN_SCOPE', 'RISK_SCORED', 'POLICY_ERROR'] },
+    });
+    const rec = await t.request('GET', `/v1/decisions/${d.id}`, { key: t.keys.auditor });
+    expect(rec.statusCode).toBe(200);
+    expect(rec.json()).toMatchObject({ id: d.id, decision: 'deny', logIndex: d.receipt.index });
+  });
+
+  it('never holds an erroring call for approval (no approval is created)', async () => {
+    const d = (await t.decide(token, { tool: 'forum.post', args: { body: 'hi' } })).json();
+    expect(d.decision).toBe('deny');
+    expect(codes(d)).toContain('POLICY_ERROR');
+    const pending = await t.request('GET', '/v1/approvals', { key: t.keys.approver });
+    expect(pending.json().approvals).toEqual([]);
+  });
+});
+
+describe('a risk scorer that throws', () => {
+  let t: DecisionTest;
+  let token: string;
+  const errors: unknown[] = [];
+
+  beforeAll(async () => {
+    t = await decisionWarden(
+      {},
+      {
+        risk: {
+          score: () => {
+            throw new Error('baseline store exploded');
+          },
+          learn: async () => undefined,
+        },
+        log: { error: (obj) => errors.push(obj), warn: () => undefined },
+      },
+    );
+    token = await setUp(t);
+  });
+  afterAll(() => t.close());
+
+  it('denies with DECISION_ERROR, naming no internal detail', async () => {
+    const res = await t.decide(token, { tool: 'forum.read' });
+    expect(res.statusCode).toBe(200);
+    const d = res.json();
+    expect(d.decision).toBe('deny');
+    expect(codes(d)).toEqual(['AUTHENTICATED', 'CHAIN_VERIFIED', 'IN_SCOPE', 'DECISION_ERROR']);
+    expect(d.reasons[3].message).toBe('warden could not evaluate this action, so it is denied');
+    expect(res.body).not.toContain('exploded');
+    expect(d.risk).toEqual({ score: 0, factors: [] });
+  });
+
+  it('records the DECISION_ERROR deny in the audit log', async () => {
+    const d = (await t.decide(token, { tool: 'forum.post', args: { body: 'x' } })).json();
+    const [stored] = await t.warden.store.log.entries(d.receipt.index, d.receipt.index + 1);
+    expect(stored?.entry).toMatchObject({ type: 'decision', data: { id: d.id, decision: 'deny', reasons: ['AUTHENTICATED', 'CHAIN_VERIFIED', 'IN_SCOPE', 'DECISION_ERROR'] } });
+    expect(d.approval).toBeUndefined();
+  });
+
+  it('reports the failure to the operator log', () => {
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(String((errors[0] as { err: Error }).err.message)).toBe('baseline store exploded');
+  });
+
+  it('denies the same way when the scorer rejects asynchronously', async () => {
+    const spy = vi.spyOn(t.warden.risk, 'score').mockRejectedValueOnce(new Error('timeout'));
+    const d = (await t.decide(token, { tool: 'forum.read' })).json();
+    spy.mockRestore();
+    expect(d.decision).toBe('deny');
+    expect(codes(d)).toContain('DECISION_ERROR');
+  });
+});
+
+describe('an audit log that cannot be written', () => {
+  let t: DecisionTest;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await decisionWarden();
+    token = await setUp(t);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    t.warden.store.db.pragma('query_only = OFF');
+  });
+  afterAll(() => t.close());
+
+  it('answers 503 AUDIT_UNAVAILABLE, not allow, when SQLite refuses writes', async () => {
+    const before = await t.warden.store.log.size();
+    t.warden.store.db.pragma('query_only = ON');
+    const res = await t.decide(token, { tool: 'forum.read' });
+    expectError(res, 503, 'AUDIT_UNAVAILABLE');
+    expect(res.body).not.toContain('allow');
+    t.warden.store.db.pragma('query_only = OFF');
+    expect(await t.warden.store.log.size()).toBe(before);
+    expect(await t.warden.store.decisions.search({ limit: 10 })).toEqual([]);
+  });
+
+  it('answers 503 AUDIT_UNAVAILABLE when the log append rejects', async () => {
+    vi.spyOn(t.warden.store.log, 'append').mockRejectedValue(auditUnavailable(new Error('disk full')));
+    const res = await t.decide(token, { tool: 'forum.read' });
+    expectError(res, 503, 'AUDIT_UNAVAILABLE');
+    expect(res.json().error.message).toBe('the audit log could not be written');
+  });
+
+  it('creates no approval for a held call it could not record', async () => {
+    t.warden.store.db.pragma('query_only = ON');
+    const res = await t.decide(token, { tool: 'forum.post', args: { body: 'hello' } });
+    expectError(res, 503, 'AUDIT_UNAVAILABLE');
+    t.warden.store.db.pragma('query_only = OFF');
+    expect(await t.warden.store.approvals.list({ limit: 10 })).toEqual([]);
+  });
+
+  it('does not use up an approval when the allow could not be recorded', async () => {
+    const held = (await t.decide(token, { tool: 'forum.post', args: { body: 'approved text' } })).json();
+    expect(held.decision).toBe('pending');
+    expect((await t.request('POST', `/v1/approvals/${held.approval.id}/approve`, { key: t.keys.approver, body: {} })).statusCode).toBe(200);
+    t.warden.store.db.pragma('query_only = ON');
+    expectError(await t.decide(token, { tool: 'forum.post', args: { body: 'approved text' } }), 503, 'AUDIT_UNAVAILABLE');
+    t.warden.store.db.pragma('query_only = OFF');
+    expect((await t.warden.store.approvals.get(held.approval.id))?.usedAt).toBeNull();
+    const retried = (await t.decide(token, { tool: 'forum.post', args: { body: 'approved text' } })).json();
+    expect(retried.decision).toBe('allow');
+    expect(codes(retried)).toContain('APPROVAL_USED');
+  });
+
+  it('stays up and decides normally once the log can be written again', async () => {
+    t.warden.store.db.pragma('query_only = ON');
+    expectError(await t.decide(token, { tool: 'forum.read' }), 503, 'AUDIT_UNAVAILABLE');
+    t.warden.store.db.pragma('query_only = OFF');
+    const health = await t.request('GET', '/healthz');
+    expect(health.statusCode).toBe(200);
+    const d = (await t.decide(token, { tool: 'forum.read' })).json();
+    expect(d.decision).toBe('allow');
+  });
+});
+
+describe('a database closed under the running server', () => {
+  let t: DecisionTest;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await decisionWarden();
+    token = await setUp(t);
+    // Verified once, so the token is cached: the decision gets as far as recording.
+    expect((await t.decide(token, { tool: 'forum.read' })).json().decision).toBe('allow');
+    t.warden.store.db.close();
+  });
+  afterAll(async () => {
+    await t.app.close();
+    await t.warden.close().catch(() => undefined);
+  });
+
+  it('answers 503 AUDIT_UNAVAILABLE to a decision, never allow', async () => {
+    const res = await t.decide(token, { tool: 'forum.read' });
+    expectError(res, 503, 'AUDIT_UNAVAILABLE');
+    expect(res.body).not.toContain('allow');
+  });
+
+  it('keeps answering: readiness reports the store down, liveness stays up', async () => {
+    expectError(await t.request('GET', '/readyz'), 503, 'NOT_READY');
+    expect((await t.request('GET', '/healthz')).statusCode).toBe(200);
+  });
+});
