@@ -12,6 +12,8 @@ const BENCHES: Record<string, Bench> = {
   inventory: benchInventory,
   identity: benchIdentity,
   decisions: benchDecisions,
+  audit: async () => (await import('./audit.js')).benchAudit(),
+  mcp: async () => (await import('./mcp.js')).benchMcp(),
 };
 
 function fmt(n: number): string {

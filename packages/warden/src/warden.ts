@@ -18,6 +18,8 @@ import { DecisionService } from './decisions/service.js';
 import type { RiskScorer } from './decisions/types.js';
 import { EventBus } from './events.js';
 import { AgentRegistry } from './inventory/agents.js';
+import type { DelegationCheck } from './identity/exchange.js';
+import { timeContext } from './policy/inputs.js';
 import { PolicyService } from './policy/service.js';
 import { ToolCatalog } from './inventory/tools.js';
 import { createSqliteStore, type SqliteStore } from './store/sqlite/index.js';
@@ -53,6 +55,21 @@ export interface Warden {
   close(): Promise<void>;
 }
 
+/** Each delegation hop asks the policy (Cedar `delegate`); only a plain `allow` lets it through. */
+function delegationCheck(store: SqliteStore, policy: PolicyService, now: () => Date): DelegationCheck {
+  return async (req) => {
+    const [from, to] = await Promise.all([store.agents.get(req.delegator), store.agents.get(req.delegate)]);
+    if (!from || !to) return { allowed: false, determining: [] };
+    const view = (a: typeof from) => ({ id: a.id, owner: a.owner, status: a.status, riskTier: a.riskTier });
+    const result = await policy.evaluateDelegation({
+      agent: view(from),
+      subAgent: view(to),
+      context: { task: req.task, chain: req.chain, scope: req.scope, time: timeContext(now()) },
+    });
+    return { allowed: result.decision === 'allow', determining: [...result.determining] };
+  };
+}
+
 export function keyPath(dataDir: string, name: string): string {
   return join(dataDir, 'keys', name);
 }
@@ -76,7 +93,8 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
   const agents = new AgentRegistry(store, now);
   const tools = new ToolCatalog(store, now);
   const keys = new ApiKeys(store, now);
-  const identity = await createIdentity({ store, agents, config, dataDir, now });
+  const policy = new PolicyService(store.policies, store.decisions, now);
+  const identity = await createIdentity({ store, agents, config, dataDir, now, delegationCheck: delegationCheck(store, policy, now) });
 
   // Tool categories from the config file: applied when they differ from what is stored,
   // unless an administrator has set that tool since.
@@ -90,9 +108,12 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
   }
 
   const events = new EventBus();
-  const policy = new PolicyService(store.policies, store.decisions, now);
   const approvals = new ApprovalQueue({ approvals: store.approvals, events, now });
-  const behavior = new BehaviorService(store.baselines, { now });
+  const behavior = new BehaviorService(store.baselines, {
+    now,
+    config: { detectors: { allowedHosts: [...config.behavior.allowedHosts] } },
+    sensitiveTargets: config.behavior.sensitiveTargets,
+  });
   const risk = options.risk ?? behavior;
   const pipeline = new DecisionPipeline({
     verifier: identity,

@@ -94,7 +94,11 @@ export class ApprovalQueue {
     return n;
   }
 
-  /** Cancels every pending approval of a suspended agent (they can never be used). */
+  /**
+   * Withdraws every open approval of a suspended agent: pending ones are denied, and approved
+   * ones not yet used are voided, so nothing approved before the kill switch can be let
+   * through after a resume.
+   */
   async cancelForAgent(agent: string, actor: string): Promise<number> {
     const now = this.deps.now().toISOString();
     let n = 0;
@@ -110,6 +114,16 @@ export class ApprovalQueue {
         n++;
         this.deps.events.emit('approval.resolved', { id: rec.id, status: 'denied', by: actor, agent, tool: rec.tool }, now);
       }
+    }
+    for (const rec of await this.deps.approvals.unusedApprovedForAgent(agent)) {
+      const ok = await this.deps.approvals.void(rec.id, now, {
+        type: 'approval.voided',
+        actor,
+        subject: `approval:${rec.id}`,
+        time: now,
+        data: { id: rec.id, decision: rec.decisionId, agent, tool: rec.tool, reason: 'agent suspended' },
+      });
+      if (ok) n++;
     }
     return n;
   }

@@ -33,6 +33,11 @@ export function canonicalBytes(value: unknown): Buffer {
  */
 export function canonicalText(value: unknown): string {
   try {
+    return fast(value);
+  } catch (err) {
+    if (err !== NOT_FAST) throw err;
+  }
+  try {
     return write(value, []);
   } catch (err) {
     if (err !== NOT_JSON) throw err;
@@ -44,6 +49,55 @@ export function canonicalText(value: unknown): string {
 
 /** Thrown inside `write`; turned into a TypeError naming the path. */
 const NOT_JSON = Symbol('not json');
+/** Thrown inside `sortedCopy`: the value needs the general writer (or is not JSON). */
+const NOT_FAST = Symbol('not fast');
+const INTEGER_KEY = /^(0|[1-9][0-9]*)$/;
+const MAX_FAST_DEPTH = 64;
+
+/**
+ * The common case at native speed: a copy with keys inserted in sorted order, then one
+ * `JSON.stringify`. Anything it cannot do exactly like `write` gives up (`NOT_FAST`):
+ * integer-like keys (engines put those first whatever the insertion order), any `\ud`
+ * in the output (a possible lone surrogate), depth past 64 (perhaps a cycle), and every
+ * value that is not plain JSON.
+ */
+function fast(value: unknown): string {
+  const text = JSON.stringify(sortedCopy(value, 0));
+  if (text.includes('\\ud')) throw NOT_FAST;
+  return text;
+}
+
+function sortedCopy(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw NOT_FAST;
+      return value;
+    case 'object':
+      break;
+    default:
+      throw NOT_FAST;
+  }
+  if (value === null) return null;
+  if (depth >= MAX_FAST_DEPTH) throw NOT_FAST;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = sortedCopy(value[i], depth + 1);
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) throw NOT_FAST;
+  const keys = Object.keys(value).sort();
+  // No prototype: a `__proto__` key is an own property like any other.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const key of keys) {
+    if (INTEGER_KEY.test(key)) throw NOT_FAST;
+    out[key] = sortedCopy((value as Record<string, unknown>)[key], depth + 1);
+  }
+  return out;
+}
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 
 function write(value: unknown, open: object[]): string {

@@ -27,6 +27,8 @@ export const AuditCodes = {
   UNKNOWN_KEY: 'UNKNOWN_KEY',
   /** The checkpoint verifies but names another log. */
   ORIGIN_MISMATCH: 'ORIGIN_MISMATCH',
+  /** The log could not be written (or read to decide): every caller treats it as deny. */
+  AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
 } as const;
 
 export type AuditCode = (typeof AuditCodes)[keyof typeof AuditCodes];
@@ -45,3 +47,10 @@ export const nodeMissing = (level: number, index: number) =>
 export const malformedCheckpoint = (message: string) => auditError(AuditCodes.MALFORMED_CHECKPOINT, message);
 export const malformedNote = (message: string) => auditError(AuditCodes.MALFORMED_NOTE, message);
 export const malformedKey = (message: string) => auditError(AuditCodes.MALFORMED_KEY, message);
+
+/** The log could not be written: fail closed. The cause is kept for the server's own log only. */
+export function auditUnavailable(cause?: unknown, message = 'the audit log could not be written'): WardenError {
+  const failure = new WardenError(AuditCodes.AUDIT_UNAVAILABLE, message);
+  if (cause !== undefined) failure.cause = cause;
+  return failure;
+}

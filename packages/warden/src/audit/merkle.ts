@@ -7,7 +7,14 @@
  * definition itself, O(n): the reference the stored-tree code in `tree.ts` is tested
  * against and what an auditor holding every leaf uses.
  */
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
+
+/**
+ * `crypto.hash` (Node >= 20.12): one call instead of a Hash object per hash, which is most
+ * of the cost of hashing 65 bytes. Older Node falls back to `createHash`.
+ */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
 
 /** Bytes in every hash of the tree. */
 export const HASH_SIZE = 32;
@@ -25,6 +32,12 @@ const NODE_PREFIX = Buffer.from([0x01]);
  * leafHash(canonicalBytes(entry)); // 32-byte Buffer
  */
 export function leafHash(bytes: Uint8Array): Buffer {
+  if (oneShot !== undefined) {
+    const input = Buffer.allocUnsafe(bytes.length + 1);
+    input[0] = 0x00;
+    input.set(bytes, 1);
+    return oneShot('sha256', input, 'buffer');
+  }
   return createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
 }
 
@@ -35,6 +48,13 @@ export function leafHash(bytes: Uint8Array): Buffer {
  * nodeHash(leafHash(a), leafHash(b)); // the root of the two-leaf tree [a, b]
  */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  if (oneShot !== undefined && left.length === HASH_SIZE && right.length === HASH_SIZE) {
+    const input = Buffer.allocUnsafe(1 + 2 * HASH_SIZE);
+    input[0] = 0x01;
+    input.set(left, 1);
+    input.set(right, 1 + HASH_SIZE);
+    return oneShot('sha256', input, 'buffer');
+  }
   return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
 }
 

@@ -38,11 +38,13 @@ export class AuditService {
   private readonly checkpointer: Checkpointer;
   private readonly log: SqliteLog;
   private readonly now: () => Date;
+  private readonly onError: ((err: unknown) => void) | undefined;
   private closed = false;
 
   constructor(options: AuditServiceOptions) {
     this.log = options.log;
     this.now = options.now ?? (() => new Date());
+    this.onError = options.onError;
     this.checkpoints = new SqliteCheckpoints(options.db);
     const origin = logOrigin(options.logOrigin, (key, make) => this.checkpoints.metaOrSet(key, make));
     this.key = loadLogKey(options.dataDir, origin, options.masterKey);
@@ -67,7 +69,12 @@ export class AuditService {
     this.closed = true;
     this.checkpointer.stop();
     this.log.close();
-    this.checkpointer.checkpoint();
+    try {
+      this.checkpointer.checkpoint();
+    } catch (err) {
+      // The store must still close; the next start signs what this could not.
+      this.onError?.(err);
+    }
   }
 
   /**
@@ -138,14 +145,7 @@ export class AuditService {
    * await warden.audit.erase({ before: '2026-01-01' }, 'human:alice'); // { erased: 12, index: 4711 }
    */
   async erase(options: { before?: string }, actor: string): Promise<ErasureResult> {
-    let before: string | undefined;
-    if (options.before !== undefined) {
-      const at = new Date(options.before);
-      if (!/^\d{4}-\d{2}-\d{2}/.test(options.before) || Number.isNaN(at.getTime())) {
-        throw new WardenError(CommonCodes.INVALID_REQUEST, `\`before\` must be a date such as \`2026-01-31\` or an ISO time, got \`${options.before.slice(0, 100)}\``);
-      }
-      before = at.toISOString();
-    }
+    const before = options.before === undefined ? undefined : erasureCutoff(options.before);
     const time = this.now().toISOString();
     const data: { before: string | null; erased: number } = { before: before ?? null, erased: 0 };
     const receipt = await this.log.append({ type: 'audit.erased', actor, subject: 'audit:secrets', time, data }, () => {
@@ -160,4 +160,19 @@ export class AuditService {
       throw outOfRange(`${name} \`${size}\` is larger than the log (\`${logSize}\` entries)`);
     }
   }
+}
+
+/**
+ * The ISO time of an erasure cutoff given as a date (`2026-01-31`, midnight UTC) or an
+ * ISO time. Throws `INVALID_REQUEST` for anything else.
+ *
+ * @example
+ * erasureCutoff('2026-01-31'); // '2026-01-31T00:00:00.000Z'
+ */
+export function erasureCutoff(before: string): string {
+  const at = new Date(before);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(before) || Number.isNaN(at.getTime())) {
+    throw new WardenError(CommonCodes.INVALID_REQUEST, `\`before\` must be a date such as \`2026-01-31\` or an ISO time, got \`${before.slice(0, 100)}\``);
+  }
+  return at.toISOString();
 }

@@ -14,7 +14,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { WardenError } from '../errors.js';
 import type { Db } from '../store/sqlite/db.js';
 import { openReadOnlyDatabase, sqliteHashReader } from '../store/sqlite/readonly.js';
-import { canonicalBytes } from './canonical.js';
+import { canonicalText } from './canonical.js';
 import { parseCheckpoint } from './checkpoint.js';
 import { Frontier } from './frontier.js';
 import { logKeyPath, readLogPublicKey, verifierFor } from './log-key.js';
@@ -243,20 +243,21 @@ class Run {
     } catch {
       fail(position, VerifyProblems.ENTRY_NOT_JSON, `entry \`${position}\` is not valid JSON`);
     }
-    let bytes: Buffer;
+    let canonical: string;
     try {
-      bytes = canonicalBytes(parsed);
+      canonical = canonicalText(parsed);
     } catch {
       return fail(position, VerifyProblems.ENTRY_NOT_CANONICAL, `entry \`${position}\` is not plain JSON`);
     }
-    if (bytes.length !== Buffer.byteLength(row.entry) || bytes.toString('utf8') !== row.entry) {
+    // Same string, same UTF-8 bytes: the stored text is exactly the canonical leaf.
+    if (canonical !== row.entry) {
       fail(position, VerifyProblems.ENTRY_NOT_CANONICAL, `entry \`${position}\` is not in RFC 8785 canonical form`);
     }
     const claimed = typeof parsed === 'object' && parsed !== null ? (parsed as { index?: unknown }).index : undefined;
     if (claimed !== position) {
       fail(position, VerifyProblems.INDEX_MISMATCH, `entry at position \`${position}\` says it is entry \`${String(claimed)}\``);
     }
-    const leaf = leafHash(bytes);
+    const leaf = leafHash(Buffer.from(canonical, 'utf8'));
     if (!leaf.equals(row.leaf_hash)) {
       fail(position, VerifyProblems.LEAF_MISMATCH, `the stored leaf hash of entry \`${position}\` does not match its content`);
     }

@@ -32,7 +32,9 @@ export function parseBaseline(input: unknown): Baseline {
   if (!Array.isArray(hours) || hours.length !== 168 || !hours.every(isCount)) {
     throw invalidBaseline('`hours` must be 168 non-negative numbers', { field: 'hours' });
   }
-  const gaps = o.gaps;
+  // Blobs written before the pace histogram existed lack `gaps`, `gapsTotal`, `rate.at` and
+  // `rate.fastStreak`: they start empty rather than being refused.
+  const gaps = o.gaps ?? new Array<number>(16).fill(0);
   if (!Array.isArray(gaps) || gaps.length !== 16 || !gaps.every(isCount)) {
     throw invalidBaseline('`gaps` must be 16 non-negative numbers', { field: 'gaps' });
   }
@@ -56,12 +58,12 @@ export function parseBaseline(input: unknown): Baseline {
     rate: {
       tauMs: rate.tauMs,
       recent: count(rate.recent, 'rate.recent'),
-      at: time(rate.at, 'rate.at'),
+      at: rate.at === undefined ? time(o.lastSeen, 'lastSeen') : time(rate.at, 'rate.at'),
       typical: count(rate.typical, 'rate.typical'),
-      fastStreak: count(rate.fastStreak, 'rate.fastStreak'),
+      fastStreak: rate.fastStreak === undefined ? 0 : count(rate.fastStreak, 'rate.fastStreak'),
     },
     gaps: [...(gaps as number[])],
-    gapsTotal: count(o.gapsTotal, 'gapsTotal'),
+    gapsTotal: o.gapsTotal === undefined ? 0 : count(o.gapsTotal, 'gapsTotal'),
     decays: count(o.decays, 'decays'),
     sinceDecay: count(o.sinceDecay, 'sinceDecay'),
   };

@@ -9,7 +9,7 @@
  */
 import type { RiskInput, RiskResult, RiskScorer } from '../decisions/types.js';
 import type { BaselineStore } from '../store/decision-types.js';
-import { emptyBaseline, parseBaseline, updateBaseline, type Baseline } from './baseline.js';
+import { emptyBaseline, noteAttempt, parseBaseline, updateBaseline, type Baseline } from './baseline.js';
 import type { ResolvedScoreConfig, ScoreConfigInput } from './config.js';
 import { resolveScoreConfig } from './config.js';
 import type { IntentJudge } from './intent.js';
@@ -102,7 +102,12 @@ export class BehaviorService implements RiskScorer {
       categories: input.categories,
       ...(input.target === undefined ? {} : { target: input.target }),
       ...(input.intent === undefined ? {} : { intent: input.intent }),
-    });
+    }, { lexicon: this.config.judge.lexicon });
+    this.dirty.add(input.agent);
+  }
+
+  async attempted(input: RiskInput): Promise<void> {
+    noteAttempt(await this.baseline(input.agent), input.time);
     this.dirty.add(input.agent);
   }
 
@@ -149,7 +154,13 @@ export class BehaviorService implements RiskScorer {
       return cached;
     }
     const stored = await this.store.get(agent);
-    const b = stored === undefined ? emptyBaseline() : parseBaseline(stored);
+    let b: Baseline;
+    try {
+      b = stored === undefined ? emptyBaseline() : parseBaseline(stored);
+    } catch {
+      // A baseline is derived data: a corrupt one is relearned, never a reason to refuse.
+      b = emptyBaseline();
+    }
     this.cache.set(agent, b);
     if (this.cache.size > this.maxCached) await this.evict();
     return b;

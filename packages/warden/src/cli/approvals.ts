@@ -1,5 +1,5 @@
 /** `warden approvals list|approve|deny`: the human-in-the-loop queue, from a shell. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { HUMAN_PRINCIPAL } from '../inventory/schemas.js';
 import { WardenError } from '../errors.js';
 import { approvalView } from '../server/routes/approvals.js';
@@ -13,12 +13,22 @@ interface ResolveFlags extends GlobalFlags {
 export function approvalsCommand(program: Command): void {
   const approvals = program.command('approvals').description('actions held for a human');
   addDataFlags(approvals.command('list').description('list approvals (pending by default)'))
-    .option('--status <status>', 'pending, approved, denied or expired', 'pending')
+    // A status outside the four would list nothing and look like an empty queue: refuse it.
+    .addOption(new Option('--status <status>', 'which approvals').choices(['pending', 'approved', 'denied', 'expired']).default('pending'))
     .action(async (flags: GlobalFlags & { status: 'pending' | 'approved' | 'denied' | 'expired' }) => {
       const list = await withWarden(flags, (w) => w.approvals.list({ status: flags.status, limit: 200 }));
       table(
-        list.map((a) => ({ id: a.id, agent: a.agent, tool: a.tool, target: a.target, score: a.risk.score, reasons: a.reasons.map((r) => r.code).join(','), expiresAt: a.expiresAt })),
-        ['id', 'agent', 'tool', 'target', 'score', 'reasons', 'expiresAt'],
+        list.map((a) => ({
+          id: a.id,
+          agent: a.agent,
+          tool: a.tool,
+          target: a.target,
+          score: a.risk.score,
+          // What a person needs to decide: the top risk factors, not the pipeline's bookkeeping.
+          factors: a.risk.factors.slice(0, 3).map((f) => f.code).join(','),
+          expiresAt: a.expiresAt,
+        })),
+        ['id', 'agent', 'tool', 'target', 'score', 'factors', 'expiresAt'],
       );
     });
   for (const verb of ['approve', 'deny'] as const) {

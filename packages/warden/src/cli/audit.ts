@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { WardenError, CommonCodes } from '../errors.js';
 import { EXPORT_FORMATS, cefLine, jsonLine } from '../audit/export.js';
 import { verifyProofBundle, type ProofBundle } from '../audit/proof-bundle.js';
+import { erasureCutoff } from '../audit/service.js';
 import { inclusionProof } from '../audit/tree.js';
 import { verifyLocalLog, type VerifyResult } from '../audit/verify-log.js';
 import { verifyRemoteLog } from '../audit/verify-remote.js';
@@ -80,6 +81,7 @@ export function auditCommand(program: Command): void {
     .option('--all', 'of every entry')
     .action(async (flags: GlobalFlags & { before?: string; all?: boolean }) => {
       if ((flags.before === undefined) === (flags.all !== true)) throw invalidArgs('pass `--before <date>` or `--all`');
+      if (flags.before !== undefined) erasureCutoff(flags.before);
       const result = await withWarden(flags, (w) => w.audit.erase({ before: flags.before }, cliActor()));
       process.stdout.write(`erased ${result.erased} raw values; recorded as audit entry ${result.index}\n`);
     });

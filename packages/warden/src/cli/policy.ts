@@ -1,6 +1,7 @@
 /** `warden policy validate|test|simulate`: check Cedar policies before they govern anything. */
 import type { Command } from 'commander';
 import { WardenError } from '../errors.js';
+import { PolicyCodes } from '../policy/errors.js';
 import { readPolicyPath } from '../policy/pack.js';
 import { formatPolicyTestReport, runPolicyTestFile, validatePolicyDir } from '../policy/testing.js';
 import { addDataFlags, print, withWarden, type GlobalFlags } from './common.js';
@@ -16,8 +17,9 @@ export function policyCommand(program: Command): void {
       const report = validatePolicyDir(path);
       if (!report.valid) {
         process.stderr.write(`${report.messages.join('\n')}\n`);
-        process.exitCode = 1;
-        return;
+        // Thrown, not `process.exitCode`: main() resolves to the exit code, which the entry point sets.
+        const n = report.messages.length;
+        throw new WardenError(PolicyCodes.INVALID_POLICY, `\`${path}\` does not validate: ${n} problem${n === 1 ? '' : 's'}`);
       }
       process.stdout.write(`ok: ${report.policies.length} policies valid${report.warnings.length ? ` (${report.warnings.length} warnings)` : ''}\n`);
       for (const w of report.warnings) process.stdout.write(`warning: ${w}\n`);
@@ -31,7 +33,9 @@ export function policyCommand(program: Command): void {
     .action((file: string, flags: { policies?: string }) => {
       const report = runPolicyTestFile(file, flags.policies === undefined ? {} : { policies: flags.policies });
       process.stdout.write(`${formatPolicyTestReport(report)}\n`);
-      if (report.failed > 0) process.exitCode = 1;
+      if (report.failed > 0) {
+        throw new WardenError(PolicyCodes.POLICY_TEST_FAILED, `${report.failed} of ${report.results.length} policy tests failed`);
+      }
     });
 
   addDataFlags(policy.command('simulate').description('replay recorded decisions under candidate policies and list what would change'))

@@ -57,6 +57,15 @@ export const ConfigSchema = z
     upstreams: z.array(UpstreamSchema).default([]),
     webhooks: z.array(WebhookSchema).default([]),
     tools: z.array(ToolConfigSchema).default([]),
+    behavior: z
+      .object({
+        /** Hosts an outbound URL may name without counting as exfiltration (`acme.com` covers subdomains). */
+        allowedHosts: z.array(z.string().min(1).max(253)).default([]),
+        /** Glob patterns of targets that always add risk (`repo:acme/secret-*`). */
+        sensitiveTargets: z.array(z.string().min(1).max(500)).default([]),
+      })
+      .strict()
+      .default({ allowedHosts: [], sensitiveTargets: [] }),
   })
   .strict()
   .refine((c) => c.tokenDefaultTtl <= c.tokenMaxTtl, {

@@ -14,7 +14,7 @@ import { redactedPreview } from '../audit/redact.js';
 import { WardenError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { AuditEvent } from '../store/audit-types.js';
-import { auditUnavailable } from '../store/sqlite/log.js';
+import { auditUnavailable } from '../audit/errors.js';
 import type { ApprovalRecord, ApprovalStore, DecisionRecord, DecisionStore, DiscoveredStore, PolicyInput, Reason } from '../store/decision-types.js';
 import type { AgentStore, ToolStore } from '../store/types.js';
 import { DecisionCodes } from './errors.js';
@@ -175,14 +175,28 @@ export class DecisionPipeline {
       policyInput,
       outcome: null,
     };
-    const receipt = await deps.decisions.record(record, this.auditEvent(record, req, approval), {
-      ...(approval ? { createApproval: approval } : {}),
-      ...(consume ? { consumeApproval: consume } : {}),
-    });
+    let receipt: DecisionResponse['receipt'];
+    try {
+      receipt = await deps.decisions.record(record, this.auditEvent(record, req, approval), {
+        ...(approval ? { createApproval: approval } : {}),
+        ...(consume ? { consumeApproval: consume } : {}),
+      });
+    } catch (err) {
+      // Another call used this single-use approval between our read and our write (the
+      // store refuses the second use atomically): nothing was recorded, so decide afresh,
+      // which now finds the approval used up.
+      if (consume && /approval already used/.test(String(err))) return this.decide(req);
+      throw err;
+    }
 
     // After the answer is durable: learning, notifications. None may fail the decision.
-    if (decision === 'allow' && policyInput) {
-      void deps.risk.learn(this.riskInput(req, cred, agentId, categories, at)).catch(() => undefined);
+    if (policyInput) {
+      const input = this.riskInput(req, cred, agentId, categories, at);
+      try {
+        void (decision === 'allow' ? deps.risk.learn(input) : deps.risk.attempted(input)).catch(() => undefined);
+      } catch {
+        // Learning is best effort: the decision is already recorded and must be answered.
+      }
     }
     deps.events.emit('decision', { id, agent: agentId, tool: req.tool, decision, score: risk.score, index: receipt.index }, base.time);
     if (approval) deps.events.emit('approval.requested', { id: approval.id, agent: agentId, tool: req.tool, expiresAt: approval.expiresAt, reasons: approval.reasons }, base.time);

@@ -66,6 +66,11 @@ export interface RiskScorer {
   score(input: RiskInput): Promise<RiskResult>;
   /** Folds an allowed action into the agent's baseline. */
   learn(input: RiskInput): Promise<void>;
+  /**
+   * Counts an action that was not allowed towards the agent's pace only: a stolen
+   * credential's burst of refused calls must still look like a burst.
+   */
+  attempted(input: RiskInput): Promise<void>;
 }
 
 export interface PolicyOutcome {

@@ -23,10 +23,25 @@ export interface ExchangeInput {
   ttlSeconds?: number;
 }
 
+/** What the delegation policy sees: who hands work to whom, for which task and scope. */
+export interface DelegationRequest {
+  /** The agent delegating (the parent token's current actor), without prefix. */
+  delegator: string;
+  /** The sub-agent receiving the work, without prefix. */
+  delegate: string;
+  scope: string[];
+  task: { id: string; intent: string };
+  chain: { origin: string; depth: number; actors: string[] };
+}
+
+/** Asks the policy (Cedar's `delegate` action) whether a hop may happen; a refusal throws. */
+export type DelegationCheck = (req: DelegationRequest) => Promise<{ allowed: boolean; determining: string[] }>;
+
 export interface ExchangeOptions {
   tokenDefaultTtl: number;
   tokenMaxTtl: number;
   now: () => Date;
+  delegationCheck?: DelegationCheck;
 }
 
 export class TokenExchange {
@@ -62,6 +77,21 @@ export class TokenExchange {
     const unregistered = scopeExcess(scope, sub.agent.scope);
     if (unregistered.length > 0) {
       throw identityError(C.SCOPE_NOT_ALLOWED, `agent \`${sub.agent.id}\` is not registered for \`${unregistered.join(' ')}\``, { excess: unregistered });
+    }
+
+    if (this.options.delegationCheck) {
+      const verdict = await this.options.delegationCheck({
+        delegator: (parent.actors[0] ?? '').replace(/^agent:/, ''),
+        delegate: sub.agent.id,
+        scope,
+        task: parent.task,
+        chain: { origin: parent.sub, depth: parent.depth, actors: parent.actors },
+      });
+      if (!verdict.allowed) {
+        throw identityError(C.DELEGATION_DENIED, `the policy does not let \`${parent.actors[0]}\` delegate to \`${actor}\`${verdict.determining.length ? ` (${verdict.determining.join(', ')})` : ''}`, {
+          determining: verdict.determining,
+        });
+      }
     }
 
     const iat = Math.floor(this.options.now().getTime() / 1000);

@@ -13,7 +13,7 @@ import { AssertionVerifier } from './assertion.js';
 import { ClientCredentials } from './client-credentials.js';
 import { CredentialReports } from './credentials.js';
 import { isIdentityError } from './errors.js';
-import { TokenExchange } from './exchange.js';
+import { TokenExchange, type DelegationCheck } from './exchange.js';
 import { Grants } from './grants.js';
 import { Revocation, type RevocationResult } from './revocation.js';
 import { scopeAllows } from './scope.js';
@@ -56,6 +56,8 @@ export interface IdentityDeps {
   now: () => Date;
   /** Verified tokens kept in memory (default 10 000; 0 turns the cache off). */
   cacheSize?: number;
+  /** The policy's word on each delegation hop (Cedar's `delegate` action). */
+  delegationCheck?: DelegationCheck;
 }
 
 /** `http://{host}:{port}` unless `issuer` is configured; never with a trailing slash. */
@@ -104,7 +106,10 @@ export class Identity {
     this.assertions = new AssertionVerifier(store, { issuer: this.issuer, tokenEndpoint: this.tokenEndpoint, clockLeewaySeconds: config.clockLeewaySeconds, now });
     this.grants = new Grants(store, this.tokens, limits);
     this.clientCredentials = new ClientCredentials(this.assertions, this.tokens, limits);
-    this.tokenExchange = new TokenExchange(this.verifier, this.assertions, this.tokens, limits);
+    this.tokenExchange = new TokenExchange(this.verifier, this.assertions, this.tokens, {
+      ...limits,
+      ...(deps.delegationCheck ? { delegationCheck: deps.delegationCheck } : {}),
+    });
     this.revocation = new Revocation(store, now);
     this.credentials = new CredentialReports(store, this.signingKeys, limits);
     // The kill switch: suspending an agent ends every token it acts in.

@@ -40,6 +40,10 @@ export const McpGatewayCodes = {
   /** An upstream tool whose name cannot be governed (not a valid Warden tool name). */
   TOOL_NAME_UNGOVERNABLE: 'TOOL_NAME_UNGOVERNABLE',
   SESSION_LIMIT: 'SESSION_LIMIT',
+  /** The wrapper's `--token-file` is missing, empty or holds more than one token. */
+  TOKEN_FILE_UNREADABLE: 'TOKEN_FILE_UNREADABLE',
+  /** `--server`: the Warden could not be reached, or did not answer JSON. */
+  WARDEN_UNREACHABLE: 'WARDEN_UNREACHABLE',
 } as const;
 
 export type McpGatewayCode = (typeof McpGatewayCodes)[keyof typeof McpGatewayCodes];

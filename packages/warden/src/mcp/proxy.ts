@@ -18,7 +18,6 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   CallToolResultSchema,
-  ErrorCode,
   GetPromptRequestSchema,
   GetPromptResultSchema,
   ListPromptsRequestSchema,
@@ -40,7 +39,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { scopeAllows } from '../identity/scope.js';
 import { categoriesFromAnnotations } from './categories.js';
-import { deniedError, McpGatewayCodes, RpcError } from './errors.js';
+import { deniedError, McpGatewayCodes } from './errors.js';
 import { decideHolding, ProgressReporter, type Extra } from './hold.js';
 import { governedToolName, resourceReadName } from './naming.js';
 import { META_KEY, refusalResult, refusalUnavailable } from './refusal.js';
@@ -136,8 +135,8 @@ export class GovernedProxy {
     });
 
     this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-      const { name: tool, arguments: args, task, _meta } = request.params;
-      if (task !== undefined) throw new RpcError(ErrorCode.InvalidParams, 'the warden gateway does not run tools as tasks; call the tool without `task`');
+      // A task-augmented call never gets here: the SDK refuses it, as no `tasks` capability is offered.
+      const { name: tool, arguments: args, _meta } = request.params;
       const governed = governedToolName(this.name, tool);
       if (governed === undefined) {
         return refusalResult({

@@ -9,6 +9,7 @@
  */
 import { WardenError } from '../errors.js';
 import type { DecisionRequest, DecisionResponse } from '../decisions/types.js';
+import { McpGatewayCodes } from './errors.js';
 import type { ApprovalState, GatewayDecider } from './types.js';
 
 export interface RemoteDeciderOptions {
@@ -44,14 +45,14 @@ export function remoteDecider(options: RemoteDeciderOptions): GatewayDecider {
       });
     } catch (err) {
       const why = timeout.aborted ? `no answer within ${Math.round((timeoutMs + extraMs) / 1000)} s` : (err as Error).message;
-      throw new WardenError('WARDEN_UNREACHABLE', `could not reach warden at \`${base}\`: ${why}`);
+      throw new WardenError(McpGatewayCodes.WARDEN_UNREACHABLE, `could not reach warden at \`${base}\`: ${why}`);
     }
     const text = await res.text();
     let parsed: unknown = null;
     try {
       parsed = text === '' ? null : JSON.parse(text);
     } catch {
-      throw new WardenError('WARDEN_UNREACHABLE', `warden at \`${base}\` answered ${res.status} with something that is not JSON`);
+      throw new WardenError(McpGatewayCodes.WARDEN_UNREACHABLE, `warden at \`${base}\` answered ${res.status} with something that is not JSON`);
     }
     if (!res.ok) {
       const e = (parsed as { error?: { code?: unknown; message?: unknown } | string; error_description?: unknown } | null) ?? {};

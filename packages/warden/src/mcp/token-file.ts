@@ -5,6 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { WardenError } from '../errors.js';
+import { McpGatewayCodes } from './errors.js';
 
 export class TokenFile {
   private cached: { mtimeMs: number; size: number; token: string } | undefined;
@@ -20,11 +21,11 @@ export class TokenFile {
     try {
       st = await stat(this.path);
     } catch {
-      throw new WardenError('TOKEN_FILE_UNREADABLE', `cannot read the token file \`${this.path}\``);
+      throw new WardenError(McpGatewayCodes.TOKEN_FILE_UNREADABLE, `cannot read the token file \`${this.path}\``);
     }
     if (this.cached && this.cached.mtimeMs === st.mtimeMs && this.cached.size === st.size) return this.cached.token;
     const token = (await readFile(this.path, 'utf8').catch(() => '')).trim();
-    if (token.length === 0 || /\s/.test(token)) throw new WardenError('TOKEN_FILE_UNREADABLE', `the token file \`${this.path}\` must hold one token`);
+    if (token.length === 0 || /\s/.test(token)) throw new WardenError(McpGatewayCodes.TOKEN_FILE_UNREADABLE, `the token file \`${this.path}\` must hold one token`);
     this.cached = { mtimeMs: st.mtimeMs, size: st.size, token };
     return token;
   }

@@ -15,6 +15,8 @@ export const PolicyCodes = {
   INVALID_SCHEMA: 'INVALID_SCHEMA',
   /** A policy test table (YAML) that does not parse or has the wrong shape. */
   INVALID_POLICY_TEST: 'INVALID_POLICY_TEST',
+  /** A policy test table ran and some of its cases did not get the expected decision. */
+  POLICY_TEST_FAILED: 'POLICY_TEST_FAILED',
 } as const;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes];

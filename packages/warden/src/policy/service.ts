@@ -6,7 +6,7 @@
 import type { AuditEvent } from '../store/audit-types.js';
 import type { DecisionRecord, DecisionStore, PolicyInput, PolicyStore } from '../store/decision-types.js';
 import type { PolicyEvaluator, PolicyOutcome } from '../decisions/types.js';
-import { PolicyEngine, type CallRequest } from './engine.js';
+import { PolicyEngine, type CallRequest, type DelegateRequest, type PolicyEvaluation } from './engine.js';
 import { readDefaultPolicies } from './pack.js';
 
 export interface SimulationChange {
@@ -76,6 +76,11 @@ export class PolicyService implements PolicyEvaluator {
   async evaluate(input: PolicyInput): Promise<PolicyOutcome> {
     const result = (await this.current()).evaluate(input as unknown as CallRequest);
     return { decision: result.decision, determining: [...result.determining], reasons: [...result.reasons] };
+  }
+
+  /** Cedar's `delegate` action: may this agent hand work to that one? */
+  async evaluateDelegation(input: DelegateRequest): Promise<PolicyEvaluation> {
+    return (await this.current()).evaluateDelegation(input);
   }
 
   /**

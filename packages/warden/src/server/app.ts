@@ -20,6 +20,7 @@ import { grantRoutes } from './routes/grants.js';
 import { healthRoutes } from './routes/health.js';
 import { jwksRoutes } from './routes/jwks.js';
 import { keyRoutes } from './routes/keys.js';
+import { mcpRoutes } from '../mcp/http.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { toolRoutes } from './routes/tools.js';
 
@@ -74,6 +75,7 @@ export async function buildApp(warden: Warden, options: AppOptions = {}): Promis
   eventRoutes(app, warden);
   behaviorRoutes(app, warden);
   auditRoutes(app, warden);
+  mcpRoutes(app, warden);
   await app.ready();
   return app;
 }

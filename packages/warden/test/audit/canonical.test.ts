@@ -90,3 +90,35 @@ describe('canonicalBytes (RFC 8785)', () => {
     expect(text({ a: shared, b: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');
   });
 });
+
+describe('canonicalBytes: the fast path gives the general writer\'s bytes', () => {
+  it('sorts integer-like keys by UTF-16 code units, not numerically', () => {
+    expect(text({ a: 3, 9: 2, 10: 1 })).toBe('{"10":1,"9":2,"a":3}');
+  });
+
+  it('keeps a `__proto__` key as an ordinary key', () => {
+    expect(text(JSON.parse('{"b":1,"__proto__":{"x":2}}'))).toBe('{"__proto__":{"x":2},"b":1}');
+  });
+
+  it('keeps a literal backslash followed by `ud` in a string', () => {
+    expect(text({ s: '\\ud800 is not a surrogate here' })).toBe('{"s":"\\\\ud800 is not a surrogate here"}');
+  });
+
+  it('keeps a well-formed surrogate pair', () => {
+    expect(text({ s: '😀' })).toBe('{"s":"😀"}');
+  });
+
+  it('accepts nesting deeper than the fast path goes', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = { [`k${i % 3}`]: [deep] };
+    expect(text(deep)).toBe(JSON.stringify(deep));
+  });
+
+  it('rejects a sparse array', () => {
+    expect(() => canonicalBytes([1, , 2])).toThrow(TypeError);
+  });
+
+  it('rejects a lone surrogate in a deep object', () => {
+    expect(() => canonicalBytes({ a: { b: ['\ud800'] } })).toThrow('`$.a.b[0]`');
+  });
+});

@@ -196,6 +196,20 @@ describe('parseBaseline', () => {
     expect(() => parseBaseline(text)).toThrow(expect.objectContaining({ code: 'INVALID_BASELINE' }));
   });
 
+  it('reads a blob from before the pace histogram, starting the pace empty', () => {
+    const b = officeHistory([{ tool: 'a', categories: ['read'] }], { weeks: 1 });
+    const { gaps: _g, gapsTotal: _t, ...old } = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;
+    const rate = { ...(old.rate as Record<string, unknown>) };
+    delete rate.at;
+    delete rate.fastStreak;
+    const back = parseBaseline({ ...old, rate });
+    expect(back.gaps).toEqual(new Array(16).fill(0));
+    expect(back.gapsTotal).toBe(0);
+    expect(back.rate.at).toBe(b.lastSeen);
+    expect(back.rate.fastStreak).toBe(0);
+    expect(back.tools).toEqual(b.tools);
+  });
+
   it('recounts `size` from the keys rather than trusting it', () => {
     const raw = { ...emptyBaseline(), tools: { size: 99, evicted: 0, counts: { a: 1, b: 2 } } };
     expect(parseBaseline(raw).tools.size).toBe(2);

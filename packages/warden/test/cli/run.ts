@@ -1,49 +1,48 @@
 /**
- * Running the `warden` CLI in tests: in-process (`runCli`, output captured, exit code
- * returned) for every command that returns, and as a child process (`spawnWarden`) for
- * `serve`, which listens until it is signalled.
+ * Running the `warden` CLI in tests: in this process with its output captured
+ * (`runCli`), or as a process of its own from source (`spawnWarden`, for `serve`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const ENTRY = fileURLToPath(new URL('./entry.ts', import.meta.url));
-const TSX = pathToFileURL(`${REPO}node_modules/tsx/dist/loader.mjs`).href;
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** The script a spawned `warden` runs: the CLI from source. */
+const ENTRY = resolve(HERE, 'entry.ts');
+/** tsx's loader by absolute URL, so a spawned process may run in any directory. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-export interface CliResult {
+export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
 }
 
 /**
- * Runs `warden ...args` in this process with `env` laid over process.env for the run, and
- * captures what it writes.
+ * Runs `warden <args>` in this process, with `env` set for the run only, and returns
+ * the exit code and everything written to stdout and stderr.
  */
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
+  const capture = (into: string[]) => (chunk: string | Uint8Array) => {
+    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const writeOut = process.stdout.write;
-  const writeErr = process.stderr.write;
-  const capture = (into: string[]) =>
-    ((chunk: string | Uint8Array) => {
-      into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof process.stdout.write;
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  process.stdout.write = capture(out);
-  process.stderr.write = capture(err);
+  Object.assign(process.env, env);
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture(out) as typeof process.stdout.write);
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture(err) as typeof process.stderr.write);
   try {
     const code = await main(['node', 'warden', ...args]);
     return { code, stdout: out.join(''), stderr: err.join('') };
   } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
+    stdout.mockRestore();
+    stderr.mockRestore();
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -51,61 +50,77 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   }
 }
 
-/** The environment without any WARDEN_* variable of the machine running the tests. */
-export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WARDEN_') && v !== undefined) env[k] = v;
+/** This process's environment without any `WARDEN_*` variable, plus `extra`. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WARDEN_')) env[k] = v;
   return { ...env, ...extra };
 }
 
 export interface SpawnedWarden {
-  child: ChildProcess;
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Everything written to stdout so far. */
   stdout(): string;
   stderr(): string;
-  /** Resolves with the first match of `pattern` in stdout; rejects if the process exits first. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-  /** Resolves with the exit code (or the signal that ended the process). */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the match once stdout matches `pattern`; rejects if the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
-/** Spawns `warden ...args` from source in `cwd` with exactly `env`. */
-export function spawnWarden(args: string[], options: { cwd: string; env: Record<string, string> }): SpawnedWarden {
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `warden <args>` as its own process, from source. */
+export function spawnWarden(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnedWarden {
+  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
-  const watchers: Array<() => void> = [];
-  child.stdout?.on('data', (chunk: Buffer) => {
+  const listeners = new Set<() => void>();
+  child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
-    for (const w of [...watchers]) w();
+    for (const l of listeners) l();
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     err += chunk.toString('utf8');
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => {
-      for (const w of [...watchers]) w();
-      resolve({ code, signal });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.on('close', (code, signal) => {
+      done({ code, signal });
+      for (const l of listeners) l();
     });
+  });
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
   });
   return {
     child,
+    exited,
     stdout: () => out,
     stderr: () => err,
-    exited,
-    waitFor(pattern) {
-      return new Promise((resolve, reject) => {
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolveMatch, reject) => {
         const check = () => {
-          const m = out.match(pattern);
+          const m = pattern.exec(out);
           if (m) {
-            watchers.splice(watchers.indexOf(check), 1);
-            resolve(m);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            watchers.splice(watchers.indexOf(check), 1);
-            reject(new Error(`warden exited before printing ${pattern}:\n${out}\n${err}`));
+            finish();
+            resolveMatch(m);
+          } else if (gone || child.exitCode !== null || child.signalCode !== null) {
+            finish();
+            reject(new Error(`warden exited before printing ${String(pattern)}; stderr: ${err}`));
           }
         };
-        watchers.push(check);
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`timed out waiting for ${String(pattern)}; stdout: ${out}; stderr: ${err}`));
+        }, timeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
         check();
       });
     },

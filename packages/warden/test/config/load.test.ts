@@ -44,6 +44,7 @@ const DEFAULTS = {
   clockLeewaySeconds: 30,
   checkpointIntervalMs: 1000,
   approvalTtlSeconds: 900,
+  behavior: { allowedHosts: [], sensitiveTargets: [] },
   upstreams: [],
   webhooks: [],
   tools: [],

@@ -4,8 +4,9 @@
  * answers 503 AUDIT_UNAVAILABLE and never `allow`. Either way the process stays up and
  * decides normally once the fault is gone.
  */
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { auditUnavailable } from '../../src/store/sqlite/log.js';
+import { auditUnavailable } from '../../src/audit/errors.js';
 import { expectError } from '../server/state.js';
 import { codes, decisionWarden, type DecisionTest } from './fixtures.js';
 
@@ -72,7 +73,7 @@ describe('a policy that fails at evaluation', () => {
 describe('a risk scorer that throws', () => {
   let t: DecisionTest;
   let token: string;
-  const errors: unknown[] = [];
+  const errors: Array<{ obj: unknown; msg: string }> = [];
 
   beforeAll(async () => {
     t = await decisionWarden(
@@ -83,8 +84,9 @@ describe('a risk scorer that throws', () => {
             throw new Error('baseline store exploded');
           },
           learn: async () => undefined,
+          attempted: async () => undefined,
         },
-        log: { error: (obj) => errors.push(obj), warn: () => undefined },
+        log: { error: (obj, msg) => errors.push({ obj, msg }), warn: () => undefined },
       },
     );
     token = await setUp(t);
@@ -109,9 +111,10 @@ describe('a risk scorer that throws', () => {
     expect(d.approval).toBeUndefined();
   });
 
-  it('reports the failure to the operator log', () => {
-    expect(errors.length).toBeGreaterThanOrEqual(1);
-    expect(String((errors[0] as { err: Error }).err.message)).toBe('baseline store exploded');
+  it('reports the failure, with its cause, to the operator log', () => {
+    const reported = errors.filter((e) => e.msg === 'decision could not be evaluated');
+    expect(reported.length).toBeGreaterThanOrEqual(1);
+    expect((reported[0]!.obj as { err: Error }).err.message).toBe('baseline store exploded');
   });
 
   it('denies the same way when the scorer rejects asynchronously', async () => {
@@ -146,6 +149,16 @@ describe('an audit log that cannot be written', () => {
     t.warden.store.db.pragma('query_only = OFF');
     expect(await t.warden.store.log.size()).toBe(before);
     expect(await t.warden.store.decisions.search({ limit: 10 })).toEqual([]);
+  });
+
+  it('answers 503 to every decision of a batch that could not be committed', async () => {
+    t.warden.store.db.pragma('query_only = ON');
+    const answers = await Promise.all([
+      t.decide(token, { tool: 'forum.read' }),
+      t.decide(token, { tool: 'forum.read', target: 'forum/2' }),
+      t.decide(token, { tool: 'forum.post', args: { body: 'b' } }),
+    ]);
+    for (const res of answers) expectError(res, 503, 'AUDIT_UNAVAILABLE');
   });
 
   it('answers 503 AUDIT_UNAVAILABLE when the log append rejects', async () => {
@@ -190,23 +203,36 @@ describe('an audit log that cannot be written', () => {
 describe('a database closed under the running server', () => {
   let t: DecisionTest;
   let token: string;
+  let unseen: string;
 
   beforeAll(async () => {
     t = await decisionWarden();
     token = await setUp(t);
     // Verified once, so the token is cached: the decision gets as far as recording.
     expect((await t.decide(token, { tool: 'forum.read' })).json().decision).toBe('allow');
+    unseen = await t.grant('helper', ['forum.read']);
     t.warden.store.db.close();
   });
   afterAll(async () => {
     await t.app.close();
     await t.warden.close().catch(() => undefined);
+    rmSync(t.dir, { recursive: true, force: true });
   });
 
-  it('answers 503 AUDIT_UNAVAILABLE to a decision, never allow', async () => {
+  it('answers 503 AUDIT_UNAVAILABLE to a decision, never allow, naming no internal detail', async () => {
     const res = await t.decide(token, { tool: 'forum.read' });
     expectError(res, 503, 'AUDIT_UNAVAILABLE');
-    expect(res.body).not.toContain('allow');
+    expect(res.json().error.message).toBe('the audit log could not be written');
+  });
+
+  it('answers 503 AUDIT_UNAVAILABLE to a valid token it has not verified yet (its keys are in the store)', async () => {
+    const res = await t.decide(unseen, { tool: 'forum.read' });
+    expectError(res, 503, 'AUDIT_UNAVAILABLE');
+    expect(res.body).not.toContain('database');
+  });
+
+  it('still answers 401 to a token that is malformed on its face', async () => {
+    expectError(await t.decide('not-a-token', { tool: 'forum.read' }), 401, 'TOKEN_MALFORMED');
   });
 
   it('keeps answering: readiness reports the store down, liveness stays up', async () => {

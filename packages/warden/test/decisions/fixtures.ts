@@ -18,6 +18,7 @@ import { tempDir, type TestWarden } from '../helpers.js';
 export const NEUTRAL_RISK: RiskScorer = {
   score: async () => ({ score: 0, factors: [], findings: [] }),
   learn: async () => undefined,
+  attempted: async () => undefined,
 };
 
 export interface DecisionTest extends TestWarden {

@@ -92,7 +92,8 @@ describe('POST /v1/agents', () => {
     expect(res.statusCode).toBe(201);
     const { privateKey: _p, ...agent } = res.json();
     expect(agent).toMatchObject({ description: 'answers forum questions', scope: ['forum.read', 'forum.*'], riskTier: 'high', status: 'active' });
-    expect((await t.request('GET', '/v1/agents/forum-helper', { key: t.keys.viewer })).json()).toEqual(agent);
+    // The inventory view adds the credentials the agent holds now: none yet.
+    expect((await t.request('GET', '/v1/agents/forum-helper', { key: t.keys.viewer })).json()).toEqual({ ...agent, credentials: { active: 0, longestRemainingSeconds: 0, live: [] } });
   });
 
   it('records one `agent.registered` entry by the admin, about the agent', async () => {
@@ -262,7 +263,7 @@ describe('GET /v1/agents and /v1/agents/:id', () => {
     }
     const res = await t.request('GET', '/v1/agents', { key: t.keys.viewer });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ agents: [...made].sort((a, b) => a.id.localeCompare(b.id)) });
+    expect(res.json()).toEqual({ agents: [...made].sort((a, b) => a.id.localeCompare(b.id)).map((a) => ({ ...a, credentials: { active: 0, longestRemainingSeconds: 0, live: [] } })) });
   });
 
   it('reads one agent', async () => {
@@ -301,7 +302,7 @@ describe('PATCH /v1/agents/:id', () => {
   afterEach(() => t.close());
 
   it('updates the given fields, keeps the rest and moves updatedAt', async () => {
-    const before = (await t.request('GET', '/v1/agents/forum-helper', { key: t.keys.viewer })).json();
+    const { credentials: _held, ...before } = (await t.request('GET', '/v1/agents/forum-helper', { key: t.keys.viewer })).json();
     const res = await t.request('PATCH', '/v1/agents/forum-helper', {
       key: t.keys.admin,
       body: { name: 'Forum bot', scope: ['forum.read', 'forum.post'], riskTier: 'low', description: 'replies' },
@@ -309,7 +310,7 @@ describe('PATCH /v1/agents/:id', () => {
     expect(res.statusCode).toBe(200);
     const expected = { ...before, name: 'Forum bot', scope: ['forum.read', 'forum.post'], riskTier: 'low', description: 'replies', updatedAt: clock.iso() };
     expect(res.json()).toEqual(expected);
-    expect((await t.request('GET', '/v1/agents/forum-helper', { key: t.keys.viewer })).json()).toEqual(expected);
+    expect((await t.request('GET', '/v1/agents/forum-helper', { key: t.keys.viewer })).json()).toEqual({ ...expected, credentials: { active: 0, longestRemainingSeconds: 0, live: [] } });
   });
 
   it('records the changes, from and to, in one `agent.updated` entry', async () => {

@@ -189,6 +189,19 @@ describe('SqliteLog', () => {
       expect(log.eraseSecrets('2026-04-02T00:00:00.000Z')).toBe(1);
       expect(log.rawEntries(0, 2)).toEqual(before);
     });
+
+    it('erases the raw values of entries committed in the same batch as the erasure', async () => {
+      const data = { erased: 0 };
+      const [, erasure] = await Promise.all([
+        log.append(event(1, { sensitive: { args }, time: '2026-01-01T00:00:00.000Z' })),
+        log.append({ type: 'audit.erased', actor: 'system', time: '2026-04-01T00:00:00.000Z', data }, () => {
+          data.erased = log.eraseSecrets('2026-04-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z');
+        }),
+      ]);
+      expect(erasure.index).toBe(1);
+      expect((await log.entries(1, 2))[0]?.entry.data).toEqual({ erased: 1 });
+      expect(db.prepare('SELECT value FROM audit_secrets').all()).toEqual([{ value: null }]);
+    });
   });
 
   describe('failing closed', () => {

@@ -24,8 +24,9 @@ export interface PiiCounts {
 }
 
 const EMAIL = /[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/g;
+/** Grouped numbers, not inside a longer run of digit groups (card, IBAN, account numbers). */
 const PHONE =
-  /(?<![\w+.-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}(?![\w.-])|(?<![\w+])\+\d{8,15}\b/g;
+  /(?<![\w+.-])(?<!\d[\s.-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}(?![\w.-])(?![\s.-]?\d)|(?<![\w+])\+\d{8,15}\b/g;
 const CARD = /(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])/g;
 const SSN = /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g;
 const NINO = /\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g;
@@ -89,7 +90,7 @@ export function countPii(scan: Scan): PiiCounts {
     let v = t.value;
     const before = c.email + c.phone + c.card + c.ssn + c.nino + c.iban;
     if (v.includes('@')) c.email += countMatches(EMAIL, v, MAX_COUNT - c.email);
-    if (/\d{3}/.test(v)) {
+    if (/\d\d/.test(v)) {
       let cardSpans = false;
       for (const m of v.matchAll(CARD)) {
         if (c.card >= MAX_COUNT) break;

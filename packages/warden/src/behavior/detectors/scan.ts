@@ -74,7 +74,10 @@ export function scanArgs(args: unknown, target?: string, limits: ScanLimits = DE
       scan.truncated = true;
       break;
     }
-    if (typeof v === 'string') add(path || 'args', key, v);
+    if (typeof v === 'string') {
+      if (LIMIT_KEY.test(key) && /^\d{1,12}$/.test(v)) scan.limits.push({ key, value: Number(v) });
+      add(path || 'args', key, v);
+    }
     else if (typeof v === 'number') {
       if (LIMIT_KEY.test(key) && Number.isFinite(v)) scan.limits.push({ key, value: v });
       // Card numbers and phone numbers also arrive as JSON numbers.
@@ -96,9 +99,6 @@ export function scanArgs(args: unknown, target?: string, limits: ScanLimits = DE
         for (let i = keys.length - 1; i >= 0; i--) {
           const k = keys[i] as string;
           const val = (v as Record<string, unknown>)[k];
-          if (typeof val === 'string' && LIMIT_KEY.test(k) && /^\d{1,12}$/.test(val)) {
-            scan.limits.push({ key: k, value: Number(val) });
-          }
           stack.push({ v: val, path: child(path, path === '' ? k : `.${k}`), key: k, depth: depth + 1 });
         }
       }

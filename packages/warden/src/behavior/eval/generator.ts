@@ -11,8 +11,10 @@
  */
 import type { Category } from '../types.js';
 import { Rng } from './prng.js';
-import type { Role, Step } from './roles.js';
-import { CATALOG, ROLES, UTILITIES } from './roles.js';
+import type { Step } from './catalog.js';
+import { CATALOG } from './catalog.js';
+import type { Role } from './roles.js';
+import { ROLES, UTILITIES } from './roles.js';
 
 export interface EvalEvent {
   time: number;

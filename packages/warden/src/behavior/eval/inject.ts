@@ -16,7 +16,7 @@ import { defaultLexicon, CATEGORY_BIT } from '../lexicon.js';
 import type { Rng } from './prng.js';
 import type { AgentProfile, EvalEvent, TaskRecord, World } from './generator.js';
 import { DAY, HOUR } from './generator.js';
-import { CATALOG } from './roles.js';
+import { CATALOG } from './catalog.js';
 import { answer, records } from './text.js';
 
 export const KINDS = [

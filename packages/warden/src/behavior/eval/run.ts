@@ -68,8 +68,10 @@ export interface EvalReport {
   kinds: KindResult[];
   /** Misbehaviour built to slip through (`STRESS_KINDS`): reported, not a target. */
   stress: KindResult[];
-  /** Mean scoring time per action in microseconds (for information, not a benchmark). */
+  /** Scoring time per action in microseconds: mean, median, 99th percentile (for information, not a benchmark). */
   microsPerAction: number;
+  microsP50: number;
+  microsP99: number;
   /** A few false positives, for whoever tunes. */
   fpExamples: { agent: string; tool: string; score: number; codes: string[] }[];
 }
@@ -98,6 +100,8 @@ export function runEvaluation(options: Partial<EvalOptions> = {}): EvalReport {
   for (const k of [...KINDS, ...STRESS_KINDS]) byKind.set(k, { scores: [], incidents: new Map() });
 
   let elapsed = 0;
+  const times = new Float64Array(events.length);
+  let n = 0;
   for (const e of events) {
     let b = baselines.get(e.agent);
     if (!b) {
@@ -114,7 +118,9 @@ export function runEvaluation(options: Partial<EvalOptions> = {}): EvalReport {
       sensitiveTargets: sensitive,
       config: cfg,
     });
-    elapsed += performance.now() - t0;
+    const took = performance.now() - t0;
+    elapsed += took;
+    times[n++] = took;
     if (e.label === 'normal') {
       normalScores.push(risk.score);
       if (risk.score >= opts.threshold) {
@@ -176,16 +182,18 @@ export function runEvaluation(options: Partial<EvalOptions> = {}): EvalReport {
     kinds: KINDS.map(result),
     stress: STRESS_KINDS.map(result),
     microsPerAction: events.length === 0 ? 0 : (elapsed * 1000) / events.length,
+    microsP50: quantile(times.subarray(0, n).sort(), 0.5) * 1000,
+    microsP99: quantile(times.subarray(0, n), 0.99) * 1000,
     fpExamples,
   };
 }
 
-function quantile(sorted: readonly number[], q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const pct = (x: number) => `${(x * 100).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`;
 
 /** The report as a Markdown table (what `npm run eval:behavior` prints and the docs hold). */
 export function formatReport(r: EvalReport): string {

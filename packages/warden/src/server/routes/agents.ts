@@ -2,11 +2,29 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AgentIdSchema, CreateAgentSchema, ReasonSchema, UpdateAgentSchema } from '../../inventory/schemas.js';
+import type { CredentialView } from '../../identity/credentials.js';
+import type { Agent } from '../../store/types.js';
 import type { Warden } from '../../warden.js';
 import { requireHuman } from '../auth.js';
 import { parseWith } from '../errors.js';
 
 const Params = z.object({ id: AgentIdSchema }).strict();
+
+/**
+ * The inventory view: the agent plus the credentials it holds right now (what the
+ * incident's company could not list), each with its task and how long it has left.
+ */
+function inventoryView(agent: Agent, live: CredentialView[]) {
+  const mine = live.filter((c) => c.agent === agent.id || c.agent === `agent:${agent.id}`);
+  return {
+    ...agent,
+    credentials: {
+      active: mine.length,
+      longestRemainingSeconds: mine.reduce((m, c) => Math.max(m, c.expiresInSeconds), 0),
+      live: mine.map((c) => ({ jti: c.jti, subject: c.subject, scope: c.scope, task: c.task, expiresAt: c.expiresAt })),
+    },
+  };
+}
 
 export function agentRoutes(app: FastifyInstance, warden: Warden): void {
   app.post('/v1/agents', async (request, reply) => {
@@ -19,13 +37,15 @@ export function agentRoutes(app: FastifyInstance, warden: Warden): void {
 
   app.get('/v1/agents', async (request) => {
     await requireHuman(warden.keys, request, 'viewer');
-    return { agents: await warden.agents.list() };
+    const [agents, live] = await Promise.all([warden.agents.list(), warden.identity.credentials.live()]);
+    return { agents: agents.map((a) => inventoryView(a, live)) };
   });
 
   app.get('/v1/agents/:id', async (request) => {
     await requireHuman(warden.keys, request, 'viewer');
     const { id } = parseWith(Params, request.params, 'path');
-    return warden.agents.get(id);
+    const agent = await warden.agents.get(id);
+    return inventoryView(agent, await warden.identity.credentials.live(id));
   });
 
   app.patch('/v1/agents/:id', async (request) => {

@@ -201,6 +201,8 @@ export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
   const resolveStmt = db.prepare("UPDATE approvals SET status = ?, resolved_by = ?, resolved_at = ?, comment = ? WHERE id = ? AND status = 'pending'");
   const overdueStmt = db.prepare<[string, number], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?");
   const pendingFor = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND agent = ?");
+  const unusedFor = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE status = 'approved' AND used_at IS NULL AND agent = ?");
+  const voidStmt = db.prepare("UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND used_at IS NULL");
   return {
     async get(id) {
       const r = getStmt.get(id);
@@ -242,6 +244,20 @@ export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
     },
     async pendingForAgent(agent) {
       return pendingFor.all(agent).map(approvalFromRow);
+    },
+    async unusedApprovedForAgent(agent) {
+      return unusedFor.all(agent).map(approvalFromRow);
+    },
+    async void(id, at, event) {
+      try {
+        await log.append(event, () => {
+          if (voidStmt.run(at, id).changes !== 1) throw new NotPending();
+        });
+        return true;
+      } catch (err) {
+        if (err instanceof NotPending) return false;
+        throw err;
+      }
     },
   };
 }

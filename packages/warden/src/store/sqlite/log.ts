@@ -15,8 +15,8 @@
  */
 import { createHmac } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { WardenError } from '../../errors.js';
-import { canonicalBytes } from '../../audit/canonical.js';
+import { auditUnavailable } from '../../audit/errors.js';
+import { canonicalText } from '../../audit/canonical.js';
 import { leafHash } from '../../audit/merkle.js';
 import { redactedPreview } from '../../audit/redact.js';
 import { completedNodes } from '../../audit/tree.js';
@@ -24,7 +24,6 @@ import type { HashReader } from '../../audit/tree.js';
 import type { AppendReceipt, AuditEntry, AuditEvent, AuditLog, StoredEntry } from '../audit-types.js';
 import type { Db } from './db.js';
 
-export const LogCodes = { AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE' } as const;
 
 /** Statuses of the codes above, for `registerStatuses`. */
 export const LOG_STATUSES: Readonly<Record<string, number>> = { AUDIT_UNAVAILABLE: 503 };
@@ -67,12 +66,6 @@ function isStorageFailure(err: unknown): boolean {
   return err instanceof TypeError && /database connection is not open/i.test(err.message);
 }
 
-export function auditUnavailable(cause?: unknown): WardenError {
-  const failure = new WardenError(LogCodes.AUDIT_UNAVAILABLE, 'the audit log could not be written');
-  if (cause !== undefined) failure.cause = cause;
-  return failure;
-}
-
 export class SqliteLog implements AuditLog, HashReader {
   private queue: Pending[] = [];
   private scheduled = false;
@@ -94,6 +87,9 @@ export class SqliteLog implements AuditLog, HashReader {
   };
 
   private readonly savepoint: (index: number, item: Pending) => Prepared;
+  // Leaves and subtree hashes go in as multi-row INSERTs at the end of each batch.
+  private readonly entryRows: BulkInsert;
+  private readonly nodeRows: BulkInsert;
 
   constructor(
     private readonly db: Db,
@@ -105,10 +101,10 @@ export class SqliteLog implements AuditLog, HashReader {
       item.apply?.(index);
       return this.prepare(index, item.event);
     });
+    this.entryRows = new BulkInsert(db, 'audit_entries (idx, leaf_hash, entry)', 3);
+    this.nodeRows = new BulkInsert(db, 'audit_nodes (level, idx, hash)', 3);
     this.stmts = {
       size: db.prepare<[], { n: number }>('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM audit_entries'),
-      insertEntry: db.prepare<[number, Buffer, string]>('INSERT INTO audit_entries (idx, leaf_hash, entry) VALUES (?, ?, ?)'),
-      insertNode: db.prepare<[number, number, Buffer]>('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)'),
       insertSecret: db.prepare<[number, string, string]>('INSERT INTO audit_secrets (idx, field, value) VALUES (?, ?, ?)'),
       leaf: db.prepare<[number], Buffer>('SELECT leaf_hash FROM audit_entries WHERE idx = ?').pluck(),
       node: db.prepare<[number, number], Buffer>('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?').pluck(),
@@ -128,11 +124,14 @@ export class SqliteLog implements AuditLog, HashReader {
    * transaction and may complete `event.data` before the leaf is written. Resolves with
    * the receipt once the commit is durable.
    *
+   * `apply` works on the state tables: the audit tables may not hold the batch's earlier
+   * entries yet (they are written together at the end of the batch).
+   *
    * @example
    * const { index, leafHash } = await log.append({ type: 'key.revoked', actor, data }, () => revoke.run(id));
    */
   append(event: AuditEvent, apply?: (index: number) => void): Promise<AppendReceipt> {
-    if (this.closed) return Promise.reject(new WardenError(LogCodes.AUDIT_UNAVAILABLE, 'the audit log is closed'));
+    if (this.closed) return Promise.reject(auditUnavailable(undefined, 'the audit log is closed'));
     return new Promise<AppendReceipt>((resolve, reject) => {
       this.queue.push({ event, apply, resolve, reject });
       if (!this.scheduled) {
@@ -167,10 +166,14 @@ export class SqliteLog implements AuditLog, HashReader {
             size++;
             settled.push([item, { index: prepared.index, leafHash: prepared.hash.toString('base64') }]);
           }
+          this.entryRows.flush();
+          this.nodeRows.flush();
           this.edgeSize = size;
         })
         .immediate();
     } catch (err) {
+      this.entryRows.clear();
+      this.nodeRows.clear();
       this.edge.clear();
       this.edgeSize = -1;
       const failure = auditUnavailable(err);
@@ -203,25 +206,25 @@ export class SqliteLog implements AuditLog, HashReader {
     if (event.sensitive !== undefined) {
       entry.sensitive = {};
       for (const [field, value] of Object.entries(event.sensitive)) {
-        const raw = canonicalBytes(value);
+        const raw = canonicalText(value);
         entry.sensitive[field] = {
-          digest: createHmac('sha256', this.options.hmacKey).update(raw).digest('base64'),
+          digest: createHmac('sha256', this.options.hmacKey).update(raw, 'utf8').digest('base64'),
           preview: redactedPreview(value),
         };
-        secrets.push([field, raw.toString('utf8')]);
+        secrets.push([field, raw]);
       }
     }
-    const bytes = canonicalBytes(entry);
-    return { index, hash: leafHash(bytes), text: bytes.toString('utf8'), secrets };
+    const text = canonicalText(entry);
+    return { index, hash: leafHash(Buffer.from(text, 'utf8')), text, secrets };
   }
 
   /** Writes the leaf, its secrets and every complete subtree it closes (at most log2 n). */
   private insert({ index, hash, text, secrets }: Prepared): void {
     for (const [field, raw] of secrets) this.stmts.insertSecret.run(index, field, raw);
-    this.stmts.insertEntry.run(index, hash, text);
+    this.entryRows.add(index, hash, text);
     for (const node of completedNodes(index, hash, this.edgeReader)) {
       // Level 0 is the leaf hash, stored with the entry.
-      if (node.level > 0) this.stmts.insertNode.run(node.level, node.index, node.hash);
+      if (node.level > 0) this.nodeRows.add(node.level, node.index, node.hash);
       this.edge.set(node.level, { index: node.index, hash: node.hash });
     }
   }
@@ -258,6 +261,8 @@ export class SqliteLog implements AuditLog, HashReader {
    * that records it. Leaves keep their digests, so the tree is unchanged.
    */
   eraseSecrets(at: string, before?: string): number {
+    // The batch's earlier entries must be in the table the erasure selects from.
+    this.entryRows.flush();
     return before === undefined ? this.stmts.eraseAll.run(at).changes : this.stmts.erase.run(at, before).changes;
   }
 
@@ -265,5 +270,42 @@ export class SqliteLog implements AuditLog, HashReader {
   close(): void {
     this.closed = true;
     this.flush();
+  }
+}
+
+/** Rows for one table, written as INSERTs of up to 64 rows each (one statement per size). */
+class BulkInsert {
+  private static readonly MAX_ROWS = 64;
+  private values: unknown[] = [];
+  private readonly statements = new Map<number, Database.Statement<unknown[]>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly target: string,
+    private readonly columns: number,
+  ) {}
+
+  add(...row: unknown[]): void {
+    this.values.push(...row);
+    if (this.values.length === BulkInsert.MAX_ROWS * this.columns) this.flush();
+  }
+
+  flush(): void {
+    if (this.values.length === 0) return;
+    const rows = this.values.length / this.columns;
+    let statement = this.statements.get(rows);
+    if (statement === undefined) {
+      const row = `(${new Array<string>(this.columns).fill('?').join(', ')})`;
+      statement = this.db.prepare<unknown[]>(`INSERT INTO ${this.target} VALUES ${new Array<string>(rows).fill(row).join(', ')}`);
+      this.statements.set(rows, statement);
+    }
+    const values = this.values;
+    this.values = [];
+    statement.run(values);
+  }
+
+  /** Drops rows of a batch that failed. */
+  clear(): void {
+    this.values = [];
   }
 }

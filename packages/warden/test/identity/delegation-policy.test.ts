@@ -1,0 +1,43 @@
+// Each delegation hop is also put to the policy (Cedar's `delegate` action): an operator can
+// forbid an agent from handing work to another, whatever the scopes say.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY_DIR } from '../../src/policy/pack.js';
+import { assertionFor, exchangeParams, grantToken, identityWarden, postForm, registerAgent, type IdentityTest, type TestAgent } from './fixtures.js';
+
+describe('delegation policy', () => {
+  let t: IdentityTest;
+  let b: TestAgent;
+  let c: TestAgent;
+  beforeAll(async () => {
+    t = await identityWarden();
+    await registerAgent(t, 'planner', ['forum.*']);
+    b = await registerAgent(t, 'untrusted-helper', ['forum.*']);
+    c = await registerAgent(t, 'trusted-helper', ['forum.*']);
+    const pack = readFileSync(join(DEFAULT_POLICY_DIR, 'default.cedar'), 'utf8');
+    const extra = `
+@id("no-delegation-to-untrusted")
+forbid (principal, action == Warden::Action::"delegate", resource == Warden::Agent::"untrusted-helper");`;
+    const put = await t.request('PUT', '/v1/policies', { key: t.keys.admin, body: { policies: pack + extra } });
+    expect(put.statusCode).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  it('refuses an exchange the policy forbids, naming the policy', async () => {
+    const parent = await grantToken(t, 'planner', ['forum.read']);
+    const res = await postForm(t, '/oauth/token', exchangeParams(parent, await assertionFor(t, b)));
+    // RFC 8693 §2.2.2: a refused exchange is `invalid_request`; Warden's own code says why.
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBe('invalid_request');
+    expect(res.json().warden_code).toBe('DELEGATION_DENIED');
+    expect(res.json().error_description).toContain('no-delegation-to-untrusted');
+  });
+
+  it('lets the same hop to another agent through', async () => {
+    const parent = await grantToken(t, 'planner', ['forum.read']);
+    const res = await postForm(t, '/oauth/token', exchangeParams(parent, await assertionFor(t, c)));
+    expect(res.statusCode).toBe(200);
+    expect(res.json().access_token).toBeTypeOf('string');
+  });
+});
