@@ -5,8 +5,8 @@
  * makes one tool call at a time), and the two paths are measured in alternating blocks so
  * that drift on this shared machine falls on both alike.
  *
- * Beside them, `decide()` alone: nearly all of the added latency is the decision's audit
- * entry reaching the disk (`synchronous=FULL`), which no action may be answered before.
+ * Beside them, `decide()` alone: most of the added latency is the decision's audit entry
+ * reaching the disk (`synchronous=FULL`), which no action may be answered before.
  *
  * Two governed paths: the proxy in this process (client ↔ proxy in memory: the
  * governance alone), and `warden mcp wrap` as a separate process over stdio (what an MCP

@@ -3,6 +3,7 @@
  * stands beside a baseline measured in the same run, as a ratio, because this machine
  * is shared and noisy: compare ratios across runs, not absolute numbers.
  */
+import { benchBehavior } from './behavior.js';
 import { benchDecisions } from './decisions.js';
 import { benchIdentity } from './identity.js';
 import { benchInventory } from './inventory.js';
@@ -12,6 +13,7 @@ const BENCHES: Record<string, Bench> = {
   inventory: benchInventory,
   identity: benchIdentity,
   decisions: benchDecisions,
+  behavior: benchBehavior,
   audit: async () => (await import('./audit.js')).benchAudit(),
   mcp: async () => (await import('./mcp.js')).benchMcp(),
 };

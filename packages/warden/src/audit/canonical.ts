@@ -57,9 +57,9 @@ const MAX_FAST_DEPTH = 64;
 /**
  * The common case at native speed: a copy with keys inserted in sorted order, then one
  * `JSON.stringify`. Anything it cannot do exactly like `write` gives up (`NOT_FAST`):
- * integer-like keys (engines put those first whatever the insertion order), any `\ud`
- * in the output (a possible lone surrogate), depth past 64 (perhaps a cycle), and every
- * value that is not plain JSON.
+ * integer-like keys (engines put those first whatever the insertion order), a
+ * `__proto__` key, any `\ud` in the output (a possible lone surrogate), depth past 64
+ * (perhaps a cycle), and every value that is not plain JSON.
  */
 function fast(value: unknown): string {
   const text = JSON.stringify(sortedCopy(value, 0));
@@ -90,10 +90,10 @@ function sortedCopy(value: unknown, depth: number): unknown {
   const proto: unknown = Object.getPrototypeOf(value);
   if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) throw NOT_FAST;
   const keys = Object.keys(value).sort();
-  // No prototype: a `__proto__` key is an own property like any other.
-  const out = Object.create(null) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
   for (const key of keys) {
-    if (INTEGER_KEY.test(key)) throw NOT_FAST;
+    // Assigning `__proto__` would set the copy's prototype instead of adding the key.
+    if (key === '__proto__' || INTEGER_KEY.test(key)) throw NOT_FAST;
     out[key] = sortedCopy((value as Record<string, unknown>)[key], depth + 1);
   }
   return out;

@@ -42,6 +42,22 @@ export function leafHash(bytes: Uint8Array): Buffer {
 }
 
 /**
+ * `leafHash` of a string's UTF-8 bytes, without encoding it to a Buffer first.
+ *
+ * @example
+ * leafHashOfText(canonicalText(entry)).equals(leafHash(canonicalBytes(entry))); // true
+ */
+export function leafHashOfText(text: string): Buffer {
+  if (oneShot !== undefined) {
+    const input = Buffer.allocUnsafe(1 + Buffer.byteLength(text, 'utf8'));
+    input[0] = 0x00;
+    input.write(text, 1, 'utf8');
+    return oneShot('sha256', input, 'buffer');
+  }
+  return createHash('sha256').update(LEAF_PREFIX).update(text, 'utf8').digest();
+}
+
+/**
  * Interior node hash: SHA-256(0x01 ‖ left ‖ right).
  *
  * @example

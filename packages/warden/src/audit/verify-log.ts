@@ -18,7 +18,7 @@ import { canonicalText } from './canonical.js';
 import { parseCheckpoint } from './checkpoint.js';
 import { Frontier } from './frontier.js';
 import { logKeyPath, readLogPublicKey, verifierFor } from './log-key.js';
-import { leafHash } from './merkle.js';
+import { leafHashOfText } from './merkle.js';
 import { parseVerifierKey, verifyNote } from './note.js';
 import type { NoteVerifier } from './note.js';
 import { consistencyProof } from './tree.js';
@@ -257,7 +257,7 @@ class Run {
     if (claimed !== position) {
       fail(position, VerifyProblems.INDEX_MISMATCH, `entry at position \`${position}\` says it is entry \`${String(claimed)}\``);
     }
-    const leaf = leafHash(Buffer.from(canonical, 'utf8'));
+    const leaf = leafHashOfText(canonical);
     if (!leaf.equals(row.leaf_hash)) {
       fail(position, VerifyProblems.LEAF_MISMATCH, `the stored leaf hash of entry \`${position}\` does not match its content`);
     }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { EMPTY_ROOT, leafHash, nodeHash, rootFromLeafHashes, largestPowerOfTwoBelow } from '../../src/audit/merkle.js';
+import { EMPTY_ROOT, leafHash, leafHashOfText, nodeHash, rootFromLeafHashes, largestPowerOfTwoBelow } from '../../src/audit/merkle.js';
 import { CT_LEAVES, CT_NODES, CT_ROOTS } from './vectors.js';
 
 const ctLeafHashes = CT_LEAVES.map(leafHash);
@@ -50,5 +50,11 @@ describe('RFC 6962 hashing', () => {
     [2 ** 52, 2 ** 51],
   ])('splits %i leaves at %i', (n, k) => {
     expect(largestPowerOfTwoBelow(n)).toBe(k);
+  });
+});
+
+describe('leafHashOfText', () => {
+  it.each(['', 'a', '{"s":"€😀"}', 'x'.repeat(10_000)])('is leafHash of the UTF-8 bytes of %j', (text) => {
+    expect(leafHashOfText(text).equals(leafHash(Buffer.from(text, 'utf8')))).toBe(true);
   });
 });

@@ -168,17 +168,23 @@ describe('warden audit verify on a tampered data directory', () => {
 
   it('catches a log truncated with its checkpoints, given the checkpoint kept from the last run', async () => {
     const keep = fx.n - 3;
-    const kept = join(tempDir('warden-kept-'), 'checkpoint.txt');
-    tamper(() => undefined);
-    expect((await verify('--save-checkpoint', kept)).code).toBe(0);
-    tamper((db) => {
-      db.prepare('DELETE FROM audit_entries WHERE idx >= ?').run(keep);
-      db.prepare('DELETE FROM audit_nodes WHERE (idx + 1) * (1 << level) > ?').run(keep);
-      db.prepare('DELETE FROM audit_checkpoints WHERE size > ?').run(keep);
-    });
-    // Without what the auditor kept, a consistent shorter log cannot be told apart.
-    expect((await verify()).code).toBe(0);
-    await expectFailure(keep, 'CHECKPOINT_BEYOND_LOG', '--previous-checkpoint', kept);
+    const keptDir = tempDir('warden-kept-');
+    const kept = join(keptDir, 'checkpoint.txt');
+    try {
+      tamper(() => undefined);
+      expect((await verify('--save-checkpoint', kept)).code).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+      tamper((db) => {
+        db.prepare('DELETE FROM audit_entries WHERE idx >= ?').run(keep);
+        db.prepare('DELETE FROM audit_nodes WHERE (idx + 1) * (1 << level) > ?').run(keep);
+        db.prepare('DELETE FROM audit_checkpoints WHERE size > ?').run(keep);
+      });
+      // Without what the auditor kept, a consistent shorter log cannot be told apart.
+      expect((await verify()).code).toBe(0);
+      await expectFailure(keep, 'CHECKPOINT_BEYOND_LOG', '--previous-checkpoint', kept);
+    } finally {
+      rmSync(keptDir, { recursive: true, force: true });
+    }
   });
 
   it('catches a checkpoint replaced by one signed with another key', async () => {

@@ -32,6 +32,26 @@ describe('warden audit (CLI)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  describe('verify', () => {
+    it('shows progress on stderr when it is a terminal, and clears the line', async () => {
+      const descriptor = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+      Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+      try {
+        const run = await runCli(['audit', 'verify', '--data-dir', dir, '--log-key', vkey]);
+        expect(run.code).toBe(0);
+        expect(run.stderr).toBe(`\rverifying: ${n} / ${n} entries (100%)\x1b[K\r\x1b[K`);
+      } finally {
+        if (descriptor) Object.defineProperty(process.stderr, 'isTTY', descriptor);
+        else delete (process.stderr as { isTTY?: boolean }).isTTY;
+      }
+    });
+
+    it('shows no progress when stderr is not a terminal', async () => {
+      expect(process.stderr.isTTY).not.toBe(true);
+      expect(await runCli(['audit', 'verify', '--data-dir', dir, '--log-key', vkey])).toMatchObject({ code: 0, stderr: '' });
+    });
+  });
+
   describe('export', () => {
     it('streams every entry as JSON lines whose entry is the exact leaf', async () => {
       const run = await runCli(['audit', 'export', '--data-dir', dir, '--format', 'jsonl']);

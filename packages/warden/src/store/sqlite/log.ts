@@ -17,15 +17,14 @@ import { createHmac } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { auditUnavailable } from '../../audit/errors.js';
 import { canonicalText } from '../../audit/canonical.js';
-import { leafHash } from '../../audit/merkle.js';
+import { leafHashOfText } from '../../audit/merkle.js';
 import { redactedPreview } from '../../audit/redact.js';
 import { completedNodes } from '../../audit/tree.js';
 import type { HashReader } from '../../audit/tree.js';
 import type { AppendReceipt, AuditEntry, AuditEvent, AuditLog, StoredEntry } from '../audit-types.js';
 import type { Db } from './db.js';
 
-
-/** Statuses of the codes above, for `registerStatuses`. */
+/** The HTTP status of `AUDIT_UNAVAILABLE`, for `registerStatuses`: callers treat it as deny. */
 export const LOG_STATUSES: Readonly<Record<string, number>> = { AUDIT_UNAVAILABLE: 503 };
 
 interface Pending {
@@ -215,7 +214,7 @@ export class SqliteLog implements AuditLog, HashReader {
       }
     }
     const text = canonicalText(entry);
-    return { index, hash: leafHash(Buffer.from(text, 'utf8')), text, secrets };
+    return { index, hash: leafHashOfText(text), text, secrets };
   }
 
   /** Writes the leaf, its secrets and every complete subtree it closes (at most log2 n). */
