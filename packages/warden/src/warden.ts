@@ -6,10 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Config } from './config/schema.js';
+import { WardenError } from './errors.js';
 import { readOrCreateSecret } from './config/secrets.js';
 import { ApiKeys } from './identity/api-keys.js';
 import { createIdentity, type Identity } from './identity/service.js';
 import { ApprovalQueue } from './approvals/queue.js';
+import { OpenAICompatibleJudge } from './behavior/intent-model.js';
 import { BehaviorService } from './behavior/service.js';
 import { AuditService } from './audit/service.js';
 import { WebhookNotifier } from './approvals/webhooks.js';
@@ -70,12 +72,28 @@ function delegationCheck(store: SqliteStore, policy: PolicyService, now: () => D
   };
 }
 
+/** The optional model judge; its key is read from the environment variable the config names. */
+function modelJudge(c: NonNullable<Config['behavior']['intentJudge']>): OpenAICompatibleJudge {
+  const apiKey = c.apiKeyEnv === undefined ? undefined : process.env[c.apiKeyEnv];
+  return new OpenAICompatibleJudge({
+    baseUrl: c.baseUrl,
+    model: c.model,
+    ...(apiKey ? { apiKey } : {}),
+    ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
+    ...(c.includeArgs === undefined ? {} : { includeArgs: c.includeArgs }),
+  });
+}
+
 export function keyPath(dataDir: string, name: string): string {
   return join(dataDir, 'keys', name);
 }
 
 export async function createWarden(config: Config, options: WardenOptions = {}): Promise<Warden> {
   const now = options.now ?? (() => new Date());
+  if (config.databaseUrl !== undefined) {
+    // Refuse rather than quietly run on SQLite when an operator asked for shared state.
+    throw new WardenError('INVALID_CONFIG', 'invalid configuration: `WARDEN_DATABASE_URL`: the PostgreSQL store is not built yet; unset it to use the embedded SQLite store');
+  }
   const dataDir = resolve(config.dataDir);
   const hmacKey = readOrCreateSecret(keyPath(dataDir, 'audit-hmac.key'), () => Buffer.from(randomBytes(32).toString('base64')), config.masterKey);
   const store = createSqliteStore(join(dataDir, 'warden.db'), { hmacKey, now });
@@ -103,7 +121,7 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     if (existing?.source === 'admin') continue;
     const same = existing && JSON.stringify(existing.categories) === JSON.stringify([...new Set(t.categories)].sort());
     if (!same) {
-      await tools.put(t.name, { categories: t.categories as never, description: t.description, server: t.server }, 'system', 'config');
+      await tools.put(t.name, { categories: t.categories, description: t.description, server: t.server }, 'system', 'config');
     }
   }
 
@@ -113,6 +131,7 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     now,
     config: { detectors: { allowedHosts: [...config.behavior.allowedHosts] } },
     sensitiveTargets: config.behavior.sensitiveTargets,
+    ...(config.behavior.intentJudge ? { judge: modelJudge(config.behavior.intentJudge) } : {}),
   });
   const risk = options.risk ?? behavior;
   const pipeline = new DecisionPipeline({

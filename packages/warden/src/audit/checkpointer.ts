@@ -69,6 +69,10 @@ export class Checkpointer {
   }
 
   private makeNow(): StoredCheckpoint {
+    // INVARIANT: only what is on disk is signed. Inside this immediate transaction nobody
+    // can commit, so after this sync every entry counted below is durable: a checkpoint
+    // can never cover entries that a power cut would take back (a fork).
+    this.log.syncWal();
     const size = this.log.sizeSync();
     const latest = this.store.latest();
     if (latest !== undefined && latest.size >= size) return latest;

@@ -1,5 +1,6 @@
 /** `warden serve`: the HTTP server with its embedded store. */
 import type { Command } from 'commander';
+import { pino, type LoggerOptions } from 'pino';
 import { buildApp, loggerOptions } from '../server/app.js';
 import { createWarden } from '../warden.js';
 import { addDataFlags, configFrom, type GlobalFlags } from './common.js';
@@ -16,8 +17,11 @@ export function serveCommand(program: Command): void {
     .action(async (flags: ServeFlags) => {
       const port = flags.port === undefined ? undefined : /^\d+$/.test(flags.port) ? Number(flags.port) : Number.NaN;
       const config = configFrom(flags, { port, host: flags.host });
-      const warden = await createWarden(config);
-      const app = await buildApp(warden, { logger: loggerOptions(config.logLevel) });
+      // One logger for the server and the domain: a DECISION_ERROR's cause, a failed webhook
+      // or checkpoint is written where the operator looks, with the same redaction.
+      const logger = pino(loggerOptions(config.logLevel) as LoggerOptions);
+      const warden = await createWarden(config, { log: logger });
+      const app = await buildApp(warden, { loggerInstance: logger });
       const firstKey = await warden.keys.bootstrap(config.bootstrapAdminKey);
       const address = await app.listen({ port: config.port, host: config.host });
       process.stdout.write(`Warden is serving on ${address.replace('[::1]', 'localhost')} (data: ${warden.dataDir})\n`);

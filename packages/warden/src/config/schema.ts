@@ -4,6 +4,7 @@
  * once at start; the result is frozen.
  */
 import { z } from 'zod';
+import { CATEGORIES } from '../inventory/schemas.js';
 
 const durationSeconds = z.number().int().positive();
 
@@ -31,7 +32,7 @@ export const WebhookSchema = z
 export const ToolConfigSchema = z
   .object({
     name: z.string().min(1).max(200),
-    categories: z.array(z.string()).min(1),
+    categories: z.array(z.enum(CATEGORIES)).min(1),
     description: z.string().optional(),
     server: z.string().optional(),
   })
@@ -63,6 +64,17 @@ export const ConfigSchema = z
         allowedHosts: z.array(z.string().min(1).max(253)).default([]),
         /** Glob patterns of targets that always add risk (`repo:acme/secret-*`). */
         sensitiveTargets: z.array(z.string().min(1).max(500)).default([]),
+        /** An OpenAI-compatible model asked for a second opinion on intent; off unless set. */
+        intentJudge: z
+          .object({
+            baseUrl: z.url(),
+            model: z.string().min(1),
+            apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environment variable').optional(),
+            timeoutMs: z.number().int().min(100).max(10_000).optional(),
+            includeArgs: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ allowedHosts: [], sensitiveTargets: [] }),

@@ -8,7 +8,7 @@
  * written, `decide()` rejects with AUDIT_UNAVAILABLE, which every caller treats as deny.
  * Any other failure after authentication is recorded as a deny (fail closed).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { canonicalBytes } from '../audit/canonical.js';
 import { redactedPreview } from '../audit/redact.js';
 import { WardenError } from '../errors.js';
@@ -37,8 +37,12 @@ export interface PipelineDeps {
 
 const NEUTRAL_RISK: RiskResult = { score: 0, factors: [], findings: [] };
 
+/**
+ * A time-ordered unique id: new rows land at the end of the primary-key index instead of
+ * at random places in it, and `randomUUID` draws from a cached entropy pool.
+ */
 export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+  return `${prefix}_${Date.now().toString(36)}${randomUUID().replaceAll('-', '').slice(0, 16)}`;
 }
 
 /** The digest an approval is bound to: SHA-256 of the canonical JSON of the arguments. */
@@ -97,15 +101,21 @@ export class DecisionPipeline {
 
     try {
       policyVersion = await deps.policy.version();
+      const [agent, tool] = await Promise.all([deps.agents.get(agentId), deps.tools.get(req.tool)]);
+      if (!agent) throw new Error(`agent ${agentId} vanished after verification`);
       if (!deps.verifier.inScope(cred.scope, req.tool)) {
         reasons.push({
           code: DecisionCodes.SCOPE_DENIED,
           message: `\`${req.tool}\` is outside the credential's scope \`${cred.scope.join(' ')}\``,
         });
+      } else if (!deps.verifier.inScope(agent.scope, req.tool)) {
+        // The registry is narrowed after the token was issued: the narrower scope wins at once.
+        reasons.push({
+          code: DecisionCodes.SCOPE_DENIED,
+          message: `\`${req.tool}\` is no longer within \`agent:${agentId}\`'s registered scope \`${agent.scope.join(' ')}\``,
+        });
       } else {
         reasons.push({ code: DecisionCodes.IN_SCOPE, message: `\`${req.tool}\` is within the credential's scope \`${cred.scope.join(' ')}\`` });
-        const [agent, tool] = await Promise.all([deps.agents.get(agentId), deps.tools.get(req.tool)]);
-        if (!agent) throw new Error(`agent ${agentId} vanished after verification`);
         categories = tool?.categories ?? ['unknown'];
         const riskInput = this.riskInput(req, cred, agentId, categories, at);
         risk = await deps.risk.score(riskInput);
@@ -313,6 +323,8 @@ export class DecisionPipeline {
         risk: { score: rec.risk.score, factors: rec.risk.factors.map((f) => f.code) },
         policy: { version: rec.policyVersion, determining: rec.determining },
         argsDigest: rec.argsDigest,
+        // What the agent said it was doing; the task's intent (in the credential) still rules.
+        ...(req?.intent !== undefined ? { statedIntent: req.intent } : {}),
         ...(rec.approvalId ? { approval: rec.approvalId } : {}),
         ...(approval ? { approvalExpiresAt: approval.expiresAt } : {}),
       },

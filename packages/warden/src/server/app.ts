@@ -2,7 +2,7 @@
  * The Fastify application: JSON in and out, 1 MiB body limit, one error mapping, metrics,
  * and one file per resource under `routes/`. Built in-process for tests (`app.inject()`).
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Warden } from '../warden.js';
 import { frameworkErrorHandler, installErrorHandler } from './errors.js';
 import { installFormParser } from './form.js';
@@ -30,6 +30,8 @@ export const MAX_PARAM_LENGTH = 600;
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** A pino logger already made (shared with the domain services); wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 /** Log options that never write a credential: headers are not logged at all. */
@@ -49,7 +51,7 @@ function redactUrl(url: string): string {
 
 export async function buildApp(warden: Warden, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler,

@@ -27,7 +27,7 @@ describe('POST /v1/decisions', () => {
     expect(res.statusCode).toBe(200);
     const d = res.json();
     expect(Object.keys(d).sort()).toEqual(['decision', 'id', 'policy', 'reasons', 'receipt', 'risk']);
-    expect(d.id).toMatch(/^dec_[A-Za-z0-9_-]{16}$/);
+    expect(d.id).toMatch(/^dec_[a-z0-9]{8,12}[0-9a-f]{16}$/);
     expect(d.decision).toBe('allow');
     expect(d.risk).toEqual({ score: 0, factors: [] });
     expect(d.policy).toEqual({ version: (await t.warden.policy.version()), determining: ['calls-within-scope'] });

@@ -113,7 +113,11 @@ describe('PUT /v1/tools/:name input validation', () => {
 });
 
 describe('tool categories from the configuration file', () => {
-  const configured = [{ name: 'forum.post', categories: ['publish', 'write'], description: 'posts', server: 'forum' }];
+  const configured = [{ name: 'forum.post', categories: ['publish' as const, 'write' as const], description: 'posts', server: 'forum' }];
+
+  it('refuses a category it does not know (a typo must not slip past the approval policies)', () => {
+    expect(() => validateConfig({ tools: [{ name: 'forum.post', categories: ['publsh' as 'publish'] }] })).toThrow(/tools\.0\.categories\.0/);
+  });
 
   it('fills the catalog at start, as the system', async () => {
     const t = await testWarden({ tools: configured });

@@ -1,7 +1,13 @@
 /**
- * The SQLite audit log appender: group commit over a durable (WAL, `synchronous=FULL`)
- * database. Appends made while a commit is under way queue up and share the next one; no
- * append resolves before its transaction has committed.
+ * The SQLite audit log appender: group commit over a WAL database. Appends made while a
+ * commit is under way queue up and share the next one; no append resolves before its
+ * transaction has committed AND the write-ahead log holding it has been fsynced.
+ *
+ * Durability: the database runs `synchronous=NORMAL`, so SQLite does not fsync on commit;
+ * this appender fsyncs the WAL file itself after each group commit, on libuv's thread
+ * pool, and only then resolves the batch. That is the same guarantee as `synchronous=FULL`
+ * (the commit frame is on disk before anyone is told), without blocking the event loop
+ * for the disk: the next batch is built and committed while the previous one syncs.
  *
  * Fail closed: if the transaction cannot be written or committed (database closed, disk
  * full, I/O error), every append of the batch rejects with `AUDIT_UNAVAILABLE` and none
@@ -14,6 +20,7 @@
  * used only when the size read matches the size it was cached at.
  */
 import { createHmac } from 'node:crypto';
+import { close as closeFd, existsSync, fsync, fsyncSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { auditUnavailable } from '../../audit/errors.js';
 import { canonicalText } from '../../audit/canonical.js';
@@ -90,11 +97,22 @@ export class SqliteLog implements AuditLog, HashReader {
   private readonly entryRows: BulkInsert;
   private readonly nodeRows: BulkInsert;
 
+  /** The WAL file, fsynced after each group commit; undefined for an in-memory database. */
+  private walFd: number | undefined;
+  private syncing = 0;
+
   constructor(
     private readonly db: Db,
     private readonly options: SqliteLogOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    if (!db.memory) {
+      const wal = `${db.name}-wal`;
+      // INVARIANT: openDatabase has put the database in WAL mode and written to it, so the
+      // WAL exists, and it is not deleted while this connection stays open.
+      if (!existsSync(wal)) throw new Error(`write-ahead log \`${wal}\` is missing: the database is not in WAL mode`);
+      this.walFd = openSync(wal, 'r');
+    }
     // Nested in the batch's transaction, better-sqlite3 runs this as a SAVEPOINT.
     this.savepoint = db.transaction((index: number, item: Pending) => {
       item.apply?.(index);
@@ -179,10 +197,35 @@ export class SqliteLog implements AuditLog, HashReader {
       for (const item of batch) item.reject(failure);
       return;
     }
-    for (const [item, outcome] of settled) {
-      if (outcome instanceof Error) item.reject(outcome);
-      else item.resolve(outcome);
+    const settle = (syncError: Error | null) => {
+      for (const [item, outcome] of settled) {
+        if (outcome instanceof Error) item.reject(outcome);
+        else if (syncError !== null) item.reject(auditUnavailable(syncError));
+        else item.resolve(outcome);
+      }
+    };
+    if (this.walFd === undefined) {
+      settle(null);
+      return;
     }
+    this.syncing++;
+    fsync(this.walFd, (err) => {
+      this.syncing--;
+      settle(err);
+      if (this.closed && this.syncing === 0) this.closeWal();
+    });
+  }
+
+  /** Fsyncs the WAL now, on this thread: for the rare caller that must not race a commit. */
+  syncWal(): void {
+    if (this.walFd !== undefined) fsyncSync(this.walFd);
+  }
+
+  private closeWal(): void {
+    if (this.walFd === undefined) return;
+    const fd = this.walFd;
+    this.walFd = undefined;
+    closeFd(fd, () => undefined);
   }
 
   /** The state change and the leaf in a savepoint: either fails, both are undone. */
@@ -269,6 +312,7 @@ export class SqliteLog implements AuditLog, HashReader {
   close(): void {
     this.closed = true;
     this.flush();
+    if (this.syncing === 0) this.closeWal();
   }
 }
 
