@@ -4,7 +4,7 @@
  */
 import { WardenError } from '../errors.js';
 import type { ApprovalQueue } from '../approvals/queue.js';
-import type { DecisionStore } from '../store/decision-types.js';
+import type { ApprovalRecord, DecisionStore } from '../store/decision-types.js';
 import { DecisionCodes } from './errors.js';
 import type { DecisionPipeline } from './pipeline.js';
 import type { CredentialVerifier, DecisionRequest, DecisionResponse } from './types.js';
@@ -34,6 +34,11 @@ export class DecisionService {
     if (approval.status === 'approved') return this.pipeline.decide(req);
     if (approval.status === 'denied' || approval.status === 'expired') return this.pipeline.concludeRefused(first, approval);
     return first;
+  }
+
+  /** Records the deny that ends a held call whose approval was refused or expired. */
+  concludeRefused(first: DecisionResponse, approval: ApprovalRecord): Promise<DecisionResponse> {
+    return this.pipeline.concludeRefused(first, approval);
   }
 
   /** Records what happened after a decision; only the agent it was made for may. */

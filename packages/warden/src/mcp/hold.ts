@@ -103,7 +103,17 @@ export async function decideHolding(
     }
     if (extra.signal.aborted) throw aborted(extra);
     if (state === 'pending') return { refused: refusalStillPending(d, what, timeouts.approvalTimeoutSeconds) };
-    if (state !== 'approved') return { refused: refusalFromDecision(concluded(d, state, comment), what, req.tool) };
+    if (state !== 'approved') {
+      let final = concluded(d, state, comment);
+      if (decider.concludeRefused) {
+        try {
+          final = await decider.concludeRefused(d, approval.id);
+        } catch {
+          // The refusal stands either way; only its record is missing.
+        }
+      }
+      return { refused: refusalFromDecision(final, what, req.tool) };
+    }
     progress.report(`approved: making ${what}`);
     try {
       d = await decider.decide(req);

@@ -37,6 +37,11 @@ export interface GatewayDecider {
    * where the gateway may not write the catalog (a wrapper talking to a remote Warden).
    */
   suggestTools?(tools: ToolSuggestion[]): Promise<void>;
+  /**
+   * Records the end of a held call whose approval was refused or ran out, as a deny on the
+   * record (what `?wait=` does over HTTP). Absent where the gateway cannot (remote Warden).
+   */
+  concludeRefused?(held: DecisionResponse, approvalId: string): Promise<DecisionResponse>;
 }
 
 /** How long the gateway waits, and for what. */

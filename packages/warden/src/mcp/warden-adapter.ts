@@ -23,6 +23,9 @@ export function wardenDecider(warden: Warden): GatewayDecider {
       return { status: rec.status, comment: rec.comment };
     },
     recordOutcome: (token, decisionId, outcome) => warden.decisions.recordOutcome(token, decisionId, outcome),
+    async concludeRefused(held, approvalId) {
+      return warden.decisions.concludeRefused(held, await warden.approvals.get(approvalId));
+    },
     async scopeOf(token) {
       return (await warden.identity.verify(token)).scope;
     },

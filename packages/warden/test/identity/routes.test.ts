@@ -1,5 +1,6 @@
 /** The JSON routes: grants, live credentials, revocation by jti, the hygiene report; bad input on each. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testWarden } from '../helpers.js';
 import { assertionFor, grantToken, identityWarden, registerAgent, type IdentityTest } from './fixtures.js';
 
 describe('POST /v1/grants', () => {
@@ -183,6 +184,24 @@ describe('GET /v1/credentials/hygiene', () => {
       });
       const wider = await t.request('GET', '/v1/credentials/hygiene?withinDays=100', { key: t.keys.admin });
       expect(wider.json().humanKeys.nearExpiry).toHaveLength(5);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('GET /.well-known/oauth-authorization-server', () => {
+  it('describes the token endpoint, keys and grant types (RFC 8414)', async () => {
+    const t = await testWarden();
+    try {
+      const res = await t.request('GET', '/.well-known/oauth-authorization-server');
+      expect(res.statusCode).toBe(200);
+      const meta = res.json();
+      expect(meta.issuer).toBe(t.warden.identity.issuer);
+      expect(meta.token_endpoint).toBe(t.warden.identity.tokenEndpoint);
+      expect(meta.jwks_uri).toBe(`${meta.issuer}/.well-known/jwks.json`);
+      expect(meta.grant_types_supported).toEqual(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']);
+      expect(meta.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt']);
     } finally {
       await t.close();
     }

@@ -27,7 +27,7 @@ function client(name: string, token: string): Promise<Client> {
   });
 }
 
-async function decisionsFor(tool: string, agent?: string): Promise<Array<{ id: string; decision: string; target: string | null; outcome: { status: string } | null }>> {
+async function decisionsFor(tool: string, agent?: string): Promise<Array<{ id: string; decision: string; target: string | null; outcome: { status: string } | null; reasons: Array<{ code: string }> }>> {
   const res = await t.request('GET', `/v1/decisions?tool=${encodeURIComponent(tool)}${agent ? `&agent=${agent}` : ''}`, { key: t.keys.auditor });
   return res.json().decisions;
 }
@@ -172,6 +172,22 @@ describe('governed calls', () => {
     expect(progress[0]?.message).toContain(`approval \`${approval.id}\``);
     const ds = await decisionsFor('everything.get-sum', 'publisher');
     expect(ds.map((d) => d.decision).sort()).toEqual(['allow', 'pending']);
+  });
+
+  it('refuses a held call a human denies through the API, and records the final deny', async () => {
+    await t.request('PUT', '/v1/tools/everything.get-env', { key: t.keys.admin, body: { categories: ['publish'] } });
+    const token = await agentToken(t, 'refused-publisher', ['everything.*']);
+    const c = await client('everything', token);
+    const call = c.callTool({ name: 'get-env', arguments: {} }, undefined, { timeout: 30_000, resetTimeoutOnProgress: true });
+    const approval = await pendingApproval(t, 'everything.get-env');
+    const res = await t.request('POST', `/v1/approvals/${approval.id}/deny`, { key: t.keys.approver, body: { comment: 'not the environment' } });
+    expect(res.statusCode).toBe(200);
+    const result = await call;
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('not the environment');
+    const ds = await decisionsFor('everything.get-env', 'refused-publisher');
+    expect(ds.map((d) => d.decision).sort()).toEqual(['deny', 'pending']);
+    expect(ds.find((d) => d.decision === 'deny')?.reasons.map((r) => r.code)).toContain('APPROVAL_DENIED');
   });
 
   it('refuses a held call nobody approves within the upstream approval timeout', async () => {
