@@ -1,6 +1,7 @@
 /**
  * The audit log: durable appends per second with 64 concurrent producers (beside raw
- * SQLite inserts on the same machine, same settings: WAL, synchronous=FULL), append
+ * SQLite inserts on the same machine, WAL with synchronous=FULL so each commit is synced, as
+ * the log's own WAL fsync makes each of its commits), append
  * latency at a fixed rate, entries verified per second, and proof time at 1M entries
  * (beside one indexed SELECT).
  */
@@ -87,6 +88,8 @@ async function appendRate(producers: number, depth: number, seconds: number): Pr
 /** Raw inserts of the same rows, `perCommit` per durable transaction, after `warmRows` untimed. */
 function rawInsertRate(rows: number, perCommit: number, warmRows = 0): number {
   const { dir, db } = freshLog();
+  // Raw baselines sync on commit themselves (FULL); the log syncs its WAL after each commit.
+  db.pragma('synchronous = FULL');
   try {
     const insert = db.prepare('INSERT INTO audit_entries (idx, leaf_hash, entry) VALUES (?, ?, ?)');
     const texts = Array.from({ length: Math.min(rows, 1000) }, (_, i) => canonicalBytes({ ...toolEvent(i), index: i, v: 1 }).toString('utf8'));
@@ -129,6 +132,8 @@ async function appendLatencies(rate: number, seconds: number): Promise<number[]>
 /** Latencies (ms) of sequential one-row durable commits: the floor under any append. */
 function singleCommitLatencies(count: number): number[] {
   const { dir, db } = freshLog();
+  // Raw baselines sync on commit themselves (FULL); the log syncs its WAL after each commit.
+  db.pragma('synchronous = FULL');
   try {
     const insert = db.prepare('INSERT INTO audit_entries (idx, leaf_hash, entry) VALUES (?, ?, ?)');
     const text = canonicalBytes({ ...toolEvent(0), index: 0, v: 1 }).toString('utf8');
@@ -178,6 +183,8 @@ async function verifyRates(entries: number): Promise<{ verify: number; scan: num
 /** A log of `size` synthetic entries written straight into the tables, in one transaction. */
 function bulkLog(size: number): { dir: string; db: Db } {
   const { dir, db } = freshLog();
+  // Raw baselines sync on commit themselves (FULL); the log syncs its WAL after each commit.
+  db.pragma('synchronous = FULL');
   const insertEntry = db.prepare('INSERT INTO audit_entries (idx, leaf_hash, entry) VALUES (?, ?, ?)');
   const insertNode = db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
   db.pragma('synchronous = OFF'); // building the fixture, not measuring it

@@ -13,26 +13,24 @@ describe('probe', () => {
   });
   afterAll(async () => { await t.close(); });
 
-  it('lone surrogate in args', async () => {
-    const res = await t.request('POST', '/v1/decisions', { key: token, payload: '{"tool":"forum.read","args":{"a":"\\ud800"}}' });
-    console.log('surrogate', res.statusCode, res.body.slice(0, 300));
-  });
-  it('lone surrogate in target', async () => {
-    const res = await t.request('POST', '/v1/decisions', { key: token, payload: '{"tool":"forum.read","target":"\\ud800"}' });
-    console.log('surrogate target', res.statusCode, res.body.slice(0, 300));
-  });
-  it('lone surrogate in intent', async () => {
-    const res = await t.request('POST', '/v1/decisions', { key: token, payload: '{"tool":"forum.read","intent":"\\udc00"}' });
-    console.log('surrogate intent', res.statusCode, res.body.slice(0, 300));
-  });
-  it('deep args', async () => {
-    const d = 50000;
-    const payload = `{"tool":"forum.read","args":{"a":${'['.repeat(d)}${']'.repeat(d)}}}`;
-    const res = await t.request('POST', '/v1/decisions', { key: token, payload });
-    console.log('deep', res.statusCode, res.body.slice(0, 300));
-  });
-  it('after: still alive', async () => {
-    const res = await t.decide(token, { tool: 'forum.read' });
-    console.log('alive', res.statusCode, res.json().decision);
+  it('routes', async () => {
+    const S = '"\\ud800x"';
+    const dec = (await t.decide(token, { tool: 'forum.read' })).json().id;
+    const apr = (await t.decide(token, { tool: 'forum.post', args: { b: 1 } })).json().approval.id;
+    const cases: Array<[string, string, string, string]> = [
+      ['POST', '/v1/grants', t.keys.approver, `{"agent":"helper","intent":${S},"scope":["forum.read"]}`],
+      ['POST', '/v1/agents', t.keys.admin, `{"id":"zz","name":${S},"owner":"human:x"}`],
+      ['PATCH', '/v1/agents/helper', t.keys.admin, `{"description":${S}}`],
+      ['PUT', '/v1/tools/x.y', t.keys.admin, `{"categories":["read"],"description":${S}}`],
+      ['POST', `/v1/decisions/${dec}/outcome`, token, `{"status":"failed","summary":${S}}`],
+      ['POST', `/v1/approvals/${apr}/deny`, t.keys.approver, `{"comment":${S}}`],
+      ['POST', '/v1/agents/helper/suspend', t.keys.admin, `{"reason":${S}}`],
+      ['POST', '/v1/behavior/score', t.keys.auditor, `{"agent":"helper","tool":"forum.read","args":{"a":${S}}}`],
+      ['POST', '/v1/behavior/import', t.keys.admin, `{"events":[{"time":"2026-01-01T00:00:00Z","agent":"helper","tool":"forum.read","args":{"a":${S}}}]}`],
+    ];
+    for (const [m, u, k, p] of cases) {
+      const res = await t.request(m, u, { key: k, payload: p });
+      console.log(m, u, res.statusCode, res.body.slice(0, 160));
+    }
   });
 });
