@@ -22,7 +22,7 @@ export interface LoadResult {
   non2xx: number;
 }
 
-/** Runs autocannon against a URL on 127.0.0.1 for a bounded time. */
+/** Runs autocannon (in a worker thread) against a URL on 127.0.0.1 for a bounded time. */
 export async function load(opts: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections?: number; seconds?: number }): Promise<LoadResult> {
   const result = await autocannon({
     url: opts.url,
@@ -32,6 +32,9 @@ export async function load(opts: { url: string; method?: 'GET' | 'POST'; headers
     connections: opts.connections ?? 32,
     duration: opts.seconds ?? 5,
     pipelining: 1,
+    // The load generator runs on its own thread, so it does not share the event loop of the
+    // server it measures (both still share this machine's two cores).
+    workers: 1,
   });
   return {
     rps: result.requests.average,

@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { canonicalBytes } from '../audit/canonical.js';
-import { redactedPreview } from '../audit/redact.js';
+import { maskSecrets, redactedPreview } from '../audit/redact.js';
 import { WardenError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { AuditEvent } from '../store/audit-types.js';
@@ -18,6 +18,7 @@ import { auditUnavailable } from '../audit/errors.js';
 import type { ApprovalRecord, ApprovalStore, DecisionRecord, DecisionStore, DiscoveredStore, PolicyInput, Reason } from '../store/decision-types.js';
 import type { AgentStore, ToolStore } from '../store/types.js';
 import { DecisionCodes } from './errors.js';
+import { normalizeTarget } from './target.js';
 import type { CredentialVerifier, DecisionRequest, DecisionResponse, PolicyEvaluator, PolicyOutcome, RiskResult, RiskScorer, VerifiedCredential } from './types.js';
 
 export interface PipelineDeps {
@@ -57,8 +58,10 @@ function chainText(cred: VerifiedCredential): string {
 export class DecisionPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  async decide(req: DecisionRequest): Promise<DecisionResponse> {
+  async decide(request: DecisionRequest): Promise<DecisionResponse> {
     const { deps } = this;
+    // Judge (and bind approvals to) the path the tool will resolve, not its spelling.
+    const req = request.target === undefined ? request : { ...request, target: normalizeTarget(request.target) };
     const at = deps.now();
     let cred: VerifiedCredential;
     try {
@@ -101,8 +104,14 @@ export class DecisionPipeline {
 
     try {
       policyVersion = await deps.policy.version();
-      const [agent, tool] = await Promise.all([deps.agents.get(agentId), deps.tools.get(req.tool)]);
-      if (!agent) throw new Error(`agent ${agentId} vanished after verification`);
+      const [agent, tool, ...prior] = await Promise.all([
+        deps.agents.get(agentId),
+        deps.tools.get(req.tool),
+        // Every other agent of the chain: a delegator's narrowed registry narrows its delegates too.
+        ...cred.actors.slice(1).map((a) => deps.agents.get(a.replace(/^agent:/, ''))),
+      ]);
+      if (!agent || prior.some((a) => !a)) throw new Error(`an agent of the chain of ${agentId} vanished after verification`);
+      const outgrown = prior.find((a) => a !== undefined && !deps.verifier.inScope(a.scope, req.tool));
       if (!deps.verifier.inScope(cred.scope, req.tool)) {
         reasons.push({
           code: DecisionCodes.SCOPE_DENIED,
@@ -113,6 +122,11 @@ export class DecisionPipeline {
         reasons.push({
           code: DecisionCodes.SCOPE_DENIED,
           message: `\`${req.tool}\` is no longer within \`agent:${agentId}\`'s registered scope \`${agent.scope.join(' ')}\``,
+        });
+      } else if (outgrown !== undefined) {
+        reasons.push({
+          code: DecisionCodes.SCOPE_DENIED,
+          message: `\`${req.tool}\` is no longer within the registered scope of \`agent:${outgrown.id}\`, which delegated this task`,
         });
       } else {
         reasons.push({ code: DecisionCodes.IN_SCOPE, message: `\`${req.tool}\` is within the credential's scope \`${cred.scope.join(' ')}\`` });
@@ -142,6 +156,8 @@ export class DecisionPipeline {
         if (decision === 'pending') {
           const usable = await deps.approvals.findUsable({
             agent: agentId,
+            origin: cred.origin,
+            chain: cred.actors,
             tool: req.tool,
             target: base.target,
             argsDigest: digest,
@@ -317,14 +333,16 @@ export class DecisionPipeline {
         chain: rec.chain,
         jti: rec.jti,
         tool: rec.tool,
-        target: rec.target,
+        // The raw target stays in the decisions table (approvals bind to it); the leaf, which
+        // nobody can ever rewrite, gets it with anything secret-looking masked.
+        target: rec.target === null ? null : maskSecrets(rec.target),
         decision: rec.decision,
         reasons: rec.reasons.map((r) => r.code),
         risk: { score: rec.risk.score, factors: rec.risk.factors.map((f) => f.code) },
         policy: { version: rec.policyVersion, determining: rec.determining },
         argsDigest: rec.argsDigest,
         // What the agent said it was doing; the task's intent (in the credential) still rules.
-        ...(req?.intent !== undefined ? { statedIntent: req.intent } : {}),
+        ...(req?.intent !== undefined ? { statedIntent: maskSecrets(req.intent) } : {}),
         ...(rec.approvalId ? { approval: rec.approvalId } : {}),
         ...(approval ? { approvalExpiresAt: approval.expiresAt } : {}),
       },

@@ -188,6 +188,7 @@ export function mcpRoutes(app: FastifyInstance, warden: Warden, options: McpHttp
       try {
         session = await openSession(name, config, caller);
       } catch (err) {
+        registry.release(caller.agent);
         request.log.warn({ err: (err as Error).message }, 'mcp upstream did not start');
         return void rpcError(reply, 502, -32010, (err as Error).message);
       }
@@ -212,6 +213,8 @@ export function mcpRoutes(app: FastifyInstance, warden: Warden, options: McpHttp
       request.log.error({ err }, 'mcp request failed');
       if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }));
     }
+    // The room made for it is now the session itself (added on initialize), or nothing.
+    if (fresh) registry.release(caller.agent);
     // An initialize that did not open a session leaves nothing behind (no child).
     if (fresh && s.transport.sessionId === undefined) await registry.close(s);
   }

@@ -40,6 +40,9 @@ export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = Object.freeze({ m
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   private readonly closing = new Map<Session, Promise<void>>();
+  /** Sessions being opened (room made, not yet added), per agent and in all. */
+  private readonly opening = new Map<string, number>();
+  private openingTotal = 0;
 
   constructor(readonly limits: SessionLimits) {}
 
@@ -57,15 +60,38 @@ export class SessionRegistry {
     return this.sessions.size;
   }
 
-  /** Makes room for one more session of `agent`; false when there is none to make. */
+  /**
+   * Makes room for one more session of `agent` and holds it until `release(agent)`; false
+   * when there is none to make. Sessions still being opened count: the check and the hold
+   * happen before anything is awaited, so concurrent initializes cannot all slip past.
+   */
   async makeRoom(agent: string): Promise<boolean> {
     const mine = [...this.sessions.values()].filter((s) => s.agent === agent);
-    if (mine.length >= this.limits.maxPerAgent) {
+    const opening = this.opening.get(agent) ?? 0;
+    let closing: Promise<void> | undefined;
+    if (mine.length + opening >= this.limits.maxPerAgent) {
       const idle = mine.filter((s) => s.inflight === 0).sort((a, b) => a.lastSeen - b.lastSeen)[0];
       if (!idle) return false;
-      await this.close(idle);
+      // Leaves `sessions` at once; the rest of closing it is awaited below.
+      closing = this.close(idle);
     }
-    return this.sessions.size < this.limits.maxTotal;
+    if (this.sessions.size + this.openingTotal >= this.limits.maxTotal) {
+      await closing;
+      return false;
+    }
+    this.opening.set(agent, opening + 1);
+    this.openingTotal++;
+    await closing;
+    return true;
+  }
+
+  /** Ends the hold `makeRoom` took: the session was added, or will never be. */
+  release(agent: string): void {
+    const n = this.opening.get(agent) ?? 0;
+    if (n <= 0) return;
+    if (n === 1) this.opening.delete(agent);
+    else this.opening.set(agent, n - 1);
+    this.openingTotal--;
   }
 
   /** Closes a session: the client side, the outcomes still being recorded, then the child. */

@@ -18,6 +18,7 @@ import {
   preparsePolicySet,
   statefulIsAuthorized,
   type AuthorizationAnswer,
+  type PolicyJson,
   type StatefulAuthorizationCall,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { compilePoliciesOrThrow, type PolicyInfo, type PolicySource } from './compile.js';
@@ -100,6 +101,9 @@ export class PolicyEngine {
 
   private readonly byId: ReadonlyMap<string, PolicyInfo>;
   private readonly psetId: string;
+  /** The same policies without the `@approval` forbids, preparsed when first needed. */
+  private readonly unheld: UnheldSet;
+  private unheldReady = false;
   private readonly cacheSize: number;
   private readonly cache = new Map<string, PolicyEvaluation>();
 
@@ -127,8 +131,14 @@ export class PolicyEngine {
       const messages = preparsed.errors.map((e) => e.message);
       throw invalidPolicy(messages, messages.map((message) => ({ message })));
     }
+    const held = new Set(compiled.policies.filter((p) => p.approval !== undefined).map((p) => p.id));
     return new PolicyEngine({
       version: options.version ?? `sha256:${content.slice(0, 16)}`,
+      unheld: {
+        id: `${psetId}:without-approval`,
+        staticPolicies: Object.fromEntries(Object.entries(compiled.staticPolicies).filter(([id]) => !held.has(id))),
+        alwaysPermitted: alwaysPermitted(compiled.json),
+      },
       policies: compiled.policies,
       byId: compiled.byId,
       warnings: compiled.warnings,
@@ -145,6 +155,7 @@ export class PolicyEngine {
     warnings: readonly string[];
     inputs: NeededInputs;
     psetId: string;
+    unheld: UnheldSet;
     cacheSize: number;
   }) {
     this.version = init.version;
@@ -153,6 +164,7 @@ export class PolicyEngine {
     this.warnings = Object.freeze([...init.warnings]);
     this.inputs = init.inputs;
     this.psetId = init.psetId;
+    this.unheld = init.unheld;
     this.cacheSize = init.cacheSize;
   }
 
@@ -210,7 +222,7 @@ export class PolicyEngine {
     } catch (err) {
       return engineFailure([err instanceof Error ? err.message : String(err)]);
     }
-    const evaluation = this.interpret(answer);
+    const evaluation = this.interpret(answer, call);
     if (key !== undefined && answer.type === 'success') {
       if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
       this.cache.set(key, evaluation);
@@ -218,7 +230,7 @@ export class PolicyEngine {
     return evaluation;
   }
 
-  private interpret(answer: AuthorizationAnswer): PolicyEvaluation {
+  private interpret(answer: AuthorizationAnswer, call: StatefulAuthorizationCall): PolicyEvaluation {
     if (answer.type === 'failure') return engineFailure(answer.errors.map((e) => e.message));
     const { decision, diagnostics } = answer.response;
     const determining = this.inTextOrder(diagnostics.reason);
@@ -239,11 +251,37 @@ export class PolicyEngine {
     if (hard.length > 0) {
       return evaluation('deny', determining, hard.map((id) => reason('POLICY_FORBID', this.say(id, 'forbids the request'))));
     }
+    // Once a forbid matches, Cedar names only the forbids: whether a permit matched too is
+    // asked again without the @approval forbids (unless a permit matches every such call).
+    // No permit is a deny: a human may lift a hold, never grant what no policy permits.
+    if (!this.unheld.alwaysPermitted.has((call.action as { id?: string }).id ?? '')) {
+      const unheld = this.authorizeUnheld(call);
+      if (Array.isArray(unheld)) return engineFailure(unheld);
+      if (unheld !== 'allow') {
+        return evaluation('deny', determining, [reason('POLICY_NO_PERMIT', 'no policy permits the request')]);
+      }
+    }
     const labels = determining.map((id) => this.byId.get(id)?.approval as string);
     const reasons = determining.map((id, i) =>
       reason('POLICY_APPROVAL_REQUIRED', this.say(id, `requires human approval (\`${labels[i]}\`)`)),
     );
     return evaluation('pending', determining, reasons, [...new Set(labels)]);
+  }
+
+  /** Cedar's decision on `call` without the `@approval` forbids; its error messages if it fails. */
+  private authorizeUnheld(call: StatefulAuthorizationCall): 'allow' | 'deny' | string[] {
+    try {
+      if (!this.unheldReady) {
+        const preparsed = preparsePolicySet(this.unheld.id, { staticPolicies: { ...this.unheld.staticPolicies } });
+        if (preparsed.type === 'failure') return preparsed.errors.map((e) => e.message);
+        this.unheldReady = true;
+      }
+      const answer = statefulIsAuthorized({ ...call, preparsedPolicySetId: this.unheld.id });
+      if (answer.type === 'failure') return answer.errors.map((e) => e.message);
+      return answer.response.decision === 'allow' ? 'allow' : 'deny';
+    } catch (err) {
+      return [err instanceof Error ? err.message : String(err)];
+    }
   }
 
   private say(id: string, what: string): string {
@@ -255,6 +293,35 @@ export class PolicyEngine {
     const pos = (id: string) => this.byId.get(id)?.index ?? Number.MAX_SAFE_INTEGER;
     return [...ids].sort((a, b) => pos(a) - pos(b));
   }
+}
+
+interface UnheldSet {
+  id: string;
+  staticPolicies: Readonly<Record<string, string>>;
+  /** Actions (`call`, `delegate`) for which some permit matches every request. */
+  alwaysPermitted: ReadonlySet<string>;
+}
+
+/**
+ * The actions for which a permit without conditions matches every request: the principal
+ * and resource unconstrained (or only constrained to the one type they always have), the
+ * action unconstrained or named. Anything else, however obvious, counts as not known.
+ */
+function alwaysPermitted(policies: readonly PolicyJson[]): Set<string> {
+  const out = new Set<string>();
+  const anyOf = (c: unknown, type: string) => {
+    const x = c as { op?: string; entity_type?: string; in?: unknown };
+    return x.op === 'All' || (x.op === 'is' && x.entity_type === type && x.in === undefined);
+  };
+  for (const p of policies) {
+    if (p.effect !== 'permit' || (p.conditions?.length ?? 0) > 0 || !anyOf(p.principal, AGENT_TYPE)) continue;
+    const action = p.action as { op?: string; entity?: { type?: string; id?: string } };
+    const actions = action.op === 'All' ? ['call', 'delegate'] : action.op === '==' && action.entity?.type === 'Warden::Action' && action.entity.id ? [action.entity.id] : [];
+    for (const a of actions) {
+      if ((a === 'call' && anyOf(p.resource, TOOL_TYPE)) || (a === 'delegate' && anyOf(p.resource, AGENT_TYPE))) out.add(a);
+    }
+  }
+  return out;
 }
 
 function reason(code: PolicyReasonCode, message: string): PolicyReason {

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Warden } from '../warden.js';
 import { frameworkErrorHandler, installErrorHandler } from './errors.js';
 import { installFormParser } from './form.js';
+import { installJsonParser } from './json.js';
 import { installMetrics } from './metrics.js';
 import { agentRoutes } from './routes/agents.js';
 import { approvalRoutes } from './routes/approvals.js';
@@ -59,6 +60,8 @@ export async function buildApp(warden: Warden, options: AppOptions = {}): Promis
     forceCloseConnections: true,
   });
   installErrorHandler(app);
+  // JSON that nothing downstream could take is refused at the door (see json.ts).
+  installJsonParser(app);
   // Form bodies, which the OAuth endpoints must accept (RFC 6749).
   installFormParser(app, BODY_LIMIT);
   const metrics = installMetrics(app);

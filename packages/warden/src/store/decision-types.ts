@@ -110,8 +110,12 @@ export interface DecisionStore {
 export interface ApprovalStore {
   get(id: string): Promise<ApprovalRecord | undefined>;
   list(q: { status?: ApprovalStatus; agent?: string; limit: number }): Promise<ApprovalRecord[]>;
-  /** The approved, unused, unexpired approval bound to exactly this call, if any. */
-  findUsable(q: { agent: string; tool: string; target: string | null; argsDigest: string; policyVersion: string; now: string }): Promise<ApprovalRecord | undefined>;
+  /**
+   * The approved, unused, unexpired approval bound to exactly this call, if any: the same
+   * agent, tool, target, arguments and policy version, asked for in the same chain (origin
+   * and actors), so an approval given for one human's task never lets through another's.
+   */
+  findUsable(q: { agent: string; origin: string; chain: string[]; tool: string; target: string | null; argsDigest: string; policyVersion: string; now: string }): Promise<ApprovalRecord | undefined>;
   /** Moves a pending approval to a final status; resolves false if it was no longer pending. */
   resolve(id: string, status: 'approved' | 'denied' | 'expired', by: string | null, at: string, comment: string | null, event: AuditEvent): Promise<boolean>;
   /** Pending approvals whose time is up. */

@@ -133,6 +133,29 @@ describe('approval replay', () => {
     await expectHeldAgain(otherToken, call, id);
   });
 
+  it("holds the exact approved call made under another human's grant to the same agent", async () => {
+    const call = unique();
+    const id = await approved(call);
+    const sameAgentOtherHuman = await t.grant('helper', ['forum.post', 'forum.comment'], await t.humanKey('someone-else', 'approver'));
+    await expectHeldAgain(sameAgentOtherHuman, call, id);
+  });
+
+  it('does not let an approver clear a permission change in their own chain by approving it in another chain (four eyes)', async () => {
+    await t.register('ops', ['repo.*']);
+    await t.categorise('repo.set_permissions', ['permissions']);
+    const engineer = await t.humanKey('engineer-b', 'approver');
+    const own = await t.grant('ops', ['repo.set_permissions'], engineer);
+    const carols = await t.grant('ops', ['repo.set_permissions'], await t.humanKey('carol', 'approver'));
+    const call = { tool: 'repo.set_permissions', target: 'acme/payments', args: { visibility: 'public' } };
+    const mine = (await t.decide(own, call)).json();
+    expect((await t.request('POST', `/v1/approvals/${mine.approval.id}/approve`, { key: engineer, body: {} })).statusCode).toBe(403);
+    // The same call held in Carol's chain: engineer-b is not in it, so may approve it …
+    const theirs = (await t.decide(carols, call)).json();
+    expect((await t.request('POST', `/v1/approvals/${theirs.approval.id}/approve`, { key: engineer, body: {} })).statusCode).toBe(200);
+    // … but that approval must not let the call through in engineer-b's own chain.
+    await expectHeldAgain(own, call, theirs.approval.id);
+  });
+
   it('holds the approved call again after the policy changed (a new version)', async () => {
     const call = unique();
     const id = await approved(call);

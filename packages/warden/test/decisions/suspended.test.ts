@@ -84,9 +84,10 @@ describe('an agent suspended mid-task', () => {
     const voided = (await t.warden.store.log.entries(logBefore, size)).map((e) => e.entry).filter((e) => e.type === 'approval.voided');
     expect(voided).toHaveLength(1);
     expect(voided[0]).toMatchObject({ actor: 'human:admin-user', data: { id: approvedId, agent: 'helper', reason: 'agent suspended' } });
+    const given = (await t.warden.store.approvals.get(approvedId))!;
     expect(await t.warden.store.approvals.findUsable({
-      agent: 'helper', tool: 'forum.post', target: null,
-      argsDigest: (await t.warden.store.approvals.get(approvedId))!.argsDigest,
+      agent: 'helper', origin: given.origin, chain: given.chain, tool: 'forum.post', target: null,
+      argsDigest: given.argsDigest,
       policyVersion: await t.warden.policy.version(), now: new Date().toISOString(),
     })).toBeUndefined();
   });

@@ -43,6 +43,24 @@ describe('SessionRegistry', () => {
     expect(r.find('s1', 'agent:a', 'fs')).toBeUndefined();
   });
 
+  it('counts sessions still being opened: concurrent initializes cannot exceed the per-agent limit', async () => {
+    const r = new SessionRegistry(limits);
+    const answers = await Promise.all([r.makeRoom('agent:a'), r.makeRoom('agent:a'), r.makeRoom('agent:a')]);
+    expect(answers).toEqual([true, true, false]);
+    // Once one of them is added (or given up), room is counted from the sessions again.
+    r.add(fake('s1', 'agent:a', { inflight: 1 }).s);
+    r.release('agent:a');
+    expect(await r.makeRoom('agent:a')).toBe(false);
+    r.release('agent:a');
+    expect(await r.makeRoom('agent:a')).toBe(true);
+  });
+
+  it('counts sessions still being opened against the total', async () => {
+    const r = new SessionRegistry(limits);
+    const answers = await Promise.all(['agent:a', 'agent:b', 'agent:c', 'agent:d'].map((a) => r.makeRoom(a)));
+    expect(answers).toEqual([true, true, true, false]);
+  });
+
   it('refuses room when every session of the agent is busy', async () => {
     const r = new SessionRegistry(limits);
     r.add(fake('s1', 'agent:a', { inflight: 1 }).s);

@@ -166,6 +166,23 @@ describe('three outcomes from a two-valued engine', () => {
     expect(r.reasons).toEqual([{ code: 'POLICY_NO_PERMIT', message: 'no policy permits the request' }]);
   });
 
+  it('denies, rather than holds for a human, a call that an @approval forbid matches but no permit does', () => {
+    const pack = `@id("reads") permit (principal, action == Warden::Action::"call", resource) when { resource.categories.contains("read") };
+@id("hold-publish") @approval("publish")
+forbid (principal, action == Warden::Action::"call", resource) when { resource.categories.contains("publish") };`;
+    const r = PolicyEngine.load({ policies: pack }).evaluate(tool('publish'));
+    expect([r.decision, r.approvals]).toEqual(['deny', []]);
+    expect(r.reasons).toEqual([{ code: 'POLICY_NO_PERMIT', message: 'no policy permits the request' }]);
+  });
+
+  it('still holds a call that a conditional permit and an @approval forbid both match', () => {
+    const pack = `@id("reads-and-posts") permit (principal, action == Warden::Action::"call", resource) when { resource.categories.contains("publish") };
+@id("hold-publish") @approval("publish")
+forbid (principal, action == Warden::Action::"call", resource) when { resource.categories.contains("publish") };`;
+    const r = PolicyEngine.load({ policies: pack }).evaluate(tool('publish'));
+    expect([r.decision, r.determining, r.approvals]).toEqual(['pending', ['hold-publish'], ['publish']]);
+  });
+
   it('denies everything with an empty policy set', () => {
     const empty = PolicyEngine.load({ policies: '// nothing yet\n' });
     expect(empty.warnings).toEqual(['the policy set is empty: every request is denied']);

@@ -90,6 +90,34 @@ describe('bad input on the decision pipeline routes', () => {
     }
   });
 
+  describe('JSON that parses but that nothing downstream can take', () => {
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const cases: Array<[string, string]> = [
+      ['a lone surrogate in the arguments', '{"tool":"forum.read","args":{"a":"\\ud800"}}'],
+      ['a lone low surrogate in the target', '{"tool":"forum.read","target":"\\udc00x"}'],
+      ['a lone surrogate in the stated intent', '{"tool":"forum.read","intent":"x\\udbff"}'],
+      ['a lone surrogate in an argument name', '{"tool":"forum.read","args":{"\\ud800":1}}'],
+      ['arguments nested 65 levels deep', `{"tool":"forum.read","args":{"a":${deep(64)}}}`],
+      ['arguments nested 50,000 levels deep', `{"tool":"forum.read","args":{"a":${deep(50_000)}}}`],
+    ];
+    for (const [what, payload] of cases) {
+      it(`answers 400 INVALID_REQUEST to ${what} on every route with a body`, async () => {
+        for (const r of bodyRoutes()) {
+          const res = await t.request(r.method, r.url, { key: r.key, payload });
+          expect({ url: r.url, status: res.statusCode, code: res.json().error?.code }).toEqual({ url: r.url, status: 400, code: 'INVALID_REQUEST' });
+        }
+      });
+    }
+
+    it('still takes a well-formed surrogate pair and nesting 64 levels deep', async () => {
+      const res = await t.request('POST', '/v1/decisions', { key: token, payload: `{"tool":"forum.read","args":{"emoji":"\\ud83d\\ude00","a":${deep(62)}}}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().decision).toBe('allow');
+      // Undo what it recorded, so the suite's final check sees nothing changed by bad input.
+      before = await state();
+    });
+  });
+
   describe('JSON that is not an object', () => {
     for (const [what, payload] of NOT_AN_OBJECT) {
       it(`answers 400 INVALID_REQUEST to ${what} on every route with a body`, async () => {

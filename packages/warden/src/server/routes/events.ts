@@ -13,7 +13,13 @@ export function eventRoutes(app: FastifyInstance, warden: Warden): void {
     const unsubscribe = warden.events.subscribe((e) => {
       res.write(`event: ${e.type}\ndata: ${JSON.stringify({ time: e.time, ...e.data })}\n\n`);
     });
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    // The key is checked again at every ping: a revoked or expired key loses the stream.
+    const ping = setInterval(() => {
+      requireHuman(warden.keys, request, 'viewer').then(
+        () => res.write(': ping\n\n'),
+        () => res.end(),
+      );
+    }, 15_000);
     request.raw.on('close', () => {
       clearInterval(ping);
       unsubscribe();

@@ -194,9 +194,9 @@ export function sqliteDecisionStore(db: Db, log: AuditLog): DecisionStore {
 
 export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
   const getStmt = db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?');
-  const usable = db.prepare<[string, string, string | null, string | null, string, string, string], ApprovalRow>(
+  const usable = db.prepare<[string, string, string | null, string | null, string, string, string, string, string], ApprovalRow>(
     `SELECT * FROM approvals WHERE agent = ? AND tool = ? AND (target IS ? OR target = ?) AND args_digest = ?
-     AND policy_version = ? AND status = 'approved' AND used_at IS NULL AND expires_at > ? ORDER BY created_at LIMIT 1`,
+     AND policy_version = ? AND origin = ? AND chain = ? AND status = 'approved' AND used_at IS NULL AND expires_at > ? ORDER BY created_at LIMIT 1`,
   );
   const resolveStmt = db.prepare("UPDATE approvals SET status = ?, resolved_by = ?, resolved_at = ?, comment = ? WHERE id = ? AND status = 'pending'");
   const overdueStmt = db.prepare<[string, number], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?");
@@ -223,7 +223,7 @@ export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
       return (db.prepare(sql).all(params) as ApprovalRow[]).map(approvalFromRow);
     },
     async findUsable(q) {
-      const r = usable.get(q.agent, q.tool, q.target, q.target, q.argsDigest, q.policyVersion, q.now);
+      const r = usable.get(q.agent, q.tool, q.target, q.target, q.argsDigest, q.policyVersion, q.origin, JSON.stringify(q.chain), q.now);
       return r && approvalFromRow(r);
     },
     async resolve(id, status, by, at, comment, event) {
@@ -265,16 +265,21 @@ export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
 /** Thrown inside a log transaction to undo it when the approval was already resolved. */
 class NotPending extends Error {}
 
+/** Unidentified callers kept at most: anyone can send a bad token, nobody may fill the disk. */
+export const DISCOVERED_CAP = 10_000;
+
 export function sqliteDiscoveredStore(db: Db): DiscoveredStore {
-  const upsert = db.prepare(`INSERT INTO discovered (key, kind, label, detail, first_seen_at, last_seen_at, count)
-    VALUES (@key, @kind, @label, @detail, @at, @at, 1)
-    ON CONFLICT(key) DO UPDATE SET last_seen_at = excluded.last_seen_at, detail = excluded.detail, count = count + 1`);
+  const bump = db.prepare('UPDATE discovered SET last_seen_at = @at, detail = @detail, count = count + 1 WHERE key = @key');
+  const insert = db.prepare(`INSERT OR IGNORE INTO discovered (key, kind, label, detail, first_seen_at, last_seen_at, count)
+    SELECT @key, @kind, @label, @detail, @at, @at, 1 WHERE (SELECT COUNT(*) FROM discovered) < ${DISCOVERED_CAP}`);
   const listStmt = db.prepare<[], { key: string; kind: DiscoveredRecord['kind']; label: string; detail: string; first_seen_at: string; last_seen_at: string; count: number }>(
     'SELECT * FROM discovered ORDER BY last_seen_at DESC LIMIT 1000',
   );
   return {
     async seen(rec) {
-      upsert.run({ ...rec, detail: JSON.stringify(rec.detail) });
+      const row = { ...rec, detail: JSON.stringify(rec.detail) };
+      // Known callers are counted; new ones are added only while the table is under its cap.
+      if (bump.run(row).changes === 0) insert.run(row);
     },
     async list() {
       return listStmt.all().map((r) => ({
