@@ -29,7 +29,7 @@ import { benchDir, percentile } from './util.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const EVERYTHING = `${REPO}node_modules/@modelcontextprotocol/server-everything/dist/index.js`;
-const CLI = fileURLToPath(new URL('./warden-cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../packages/warden/src/cli/entry.ts', import.meta.url));
 const BLOCKS = 10;
 const PER_BLOCK = 200;
 

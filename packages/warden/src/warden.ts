@@ -21,6 +21,7 @@ import type { RiskScorer } from './decisions/types.js';
 import { EventBus } from './events.js';
 import { AgentRegistry } from './inventory/agents.js';
 import type { DelegationCheck } from './identity/exchange.js';
+import { scopeExcess } from './identity/scope.js';
 import { timeContext } from './policy/inputs.js';
 import { PolicyService } from './policy/service.js';
 import { ToolCatalog } from './inventory/tools.js';
@@ -62,6 +63,12 @@ function delegationCheck(store: SqliteStore, policy: PolicyService, now: () => D
   return async (req) => {
     const [from, to] = await Promise.all([store.agents.get(req.delegator), store.agents.get(req.delegate)]);
     if (!from || !to) return { allowed: false, determining: [] };
+    // The registry is the ceiling for the delegator too: narrowed since its token was issued,
+    // it cannot hand on what it may no longer use itself.
+    const excess = scopeExcess(req.scope, from.scope);
+    if (excess.length > 0) {
+      return { allowed: false, determining: [], message: `\`agent:${from.id}\` is no longer registered for \`${excess.join(' ')}\`, so it cannot delegate it` };
+    }
     const view = (a: typeof from) => ({ id: a.id, owner: a.owner, status: a.status, riskTier: a.riskTier });
     const result = await policy.evaluateDelegation({
       agent: view(from),

@@ -36,6 +36,9 @@ export interface PipelineDeps {
   log?: { error(obj: unknown, msg: string): void };
 }
 
+/** Held calls one agent may have waiting for a human at once. */
+export const MAX_PENDING_PER_AGENT = 100;
+
 const NEUTRAL_RISK: RiskResult = { score: 0, factors: [], findings: [] };
 
 /**
@@ -170,6 +173,13 @@ export class DecisionPipeline {
             reasons.push({
               code: DecisionCodes.APPROVAL_USED,
               message: `approved by \`${usable.resolvedBy}\` (approval \`${usable.id}\`); this approval is now used up`,
+            });
+          } else if ((await deps.approvals.countPendingForAgent(agentId)) >= MAX_PENDING_PER_AGENT) {
+            // A flood of held calls must not bury the real ones in the approvers' queue.
+            decision = 'deny';
+            reasons.push({
+              code: DecisionCodes.APPROVAL_QUEUE_FULL,
+              message: `\`agent:${agentId}\` already has ${MAX_PENDING_PER_AGENT} calls waiting for a human; this one is denied until some are resolved`,
             });
           } else {
             approval = this.newApproval(base, cred, categories, req, reasons, risk, policyVersion, at);

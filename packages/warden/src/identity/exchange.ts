@@ -35,7 +35,7 @@ export interface DelegationRequest {
 }
 
 /** Asks the policy (Cedar's `delegate` action) whether a hop may happen; a refusal throws. */
-export type DelegationCheck = (req: DelegationRequest) => Promise<{ allowed: boolean; determining: string[] }>;
+export type DelegationCheck = (req: DelegationRequest) => Promise<{ allowed: boolean; determining: string[]; message?: string }>;
 
 export interface ExchangeOptions {
   tokenDefaultTtl: number;
@@ -87,6 +87,9 @@ export class TokenExchange {
         task: parent.task,
         chain: { origin: parent.sub, depth: parent.depth, actors: parent.actors },
       });
+      if (!verdict.allowed && verdict.message !== undefined) {
+        throw identityError(C.DELEGATION_DENIED, verdict.message, { determining: verdict.determining });
+      }
       if (!verdict.allowed) {
         throw identityError(C.DELEGATION_DENIED, `the policy does not let \`${parent.actors[0]}\` delegate to \`${actor}\`${verdict.determining.length ? ` (${verdict.determining.join(', ')})` : ''}`, {
           determining: verdict.determining,

@@ -121,6 +121,7 @@ export interface ApprovalStore {
   /** Pending approvals whose time is up. */
   overdue(now: string, limit: number): Promise<ApprovalRecord[]>;
   pendingForAgent(agent: string): Promise<ApprovalRecord[]>;
+  countPendingForAgent(agent: string): Promise<number>;
   /** Approved approvals of the agent that were never used: the kill switch voids them too. */
   unusedApprovedForAgent(agent: string): Promise<ApprovalRecord[]>;
   /** Marks an approved, unused approval as spent without letting anything through. */

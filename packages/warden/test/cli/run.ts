@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The script a spawned `warden` runs: the CLI from source. */
-const ENTRY = resolve(HERE, 'entry.ts');
+const ENTRY = resolve(HERE, '../../src/cli/entry.ts');
 /** tsx's loader by absolute URL, so a spawned process may run in any directory. */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 

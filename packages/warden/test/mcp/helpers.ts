@@ -13,7 +13,7 @@ export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 export const EVERYTHING = `${REPO}node_modules/@modelcontextprotocol/server-everything/dist/index.js`;
 export const FILESYSTEM = `${REPO}node_modules/@modelcontextprotocol/server-filesystem/dist/index.js`;
 export const FLAKY = fileURLToPath(new URL('./fixtures/flaky-server.mjs', import.meta.url));
-export const CLI_ENTRY = fileURLToPath(new URL('./fixtures/cli-entry.ts', import.meta.url));
+export const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/entry.ts', import.meta.url));
 export const TSX = pathToFileURL(`${REPO}node_modules/tsx/dist/loader.mjs`).href;
 
 /** The command line of `warden mcp wrap …` run from source. */

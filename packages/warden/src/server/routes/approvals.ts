@@ -6,6 +6,7 @@ import type { ApprovalRecord } from '../../store/decision-types.js';
 import type { Warden } from '../../warden.js';
 import { bearer, requireHuman } from '../auth.js';
 import { parseWith } from '../errors.js';
+import { clientGone } from './decisions.js';
 
 const IdParams = z.object({ id: z.string().regex(/^apr_[A-Za-z0-9_-]{1,64}$/, 'must be an approval id') }).strict();
 const ListQuery = z
@@ -56,16 +57,14 @@ export function approvalRoutes(app: FastifyInstance, warden: Warden): void {
     return { approvals: (await warden.approvals.list(q)).map(approvalView) };
   });
 
-  app.get('/v1/approvals/:id', async (request) => {
+  app.get('/v1/approvals/:id', async (request, reply) => {
     const who = await reader(warden, request);
     const { id } = parseWith(IdParams, request.params, 'path');
     const { wait } = parseWith(WaitQuery, request.query, 'query');
     const rec = await warden.approvals.get(id);
     if (!who.human && rec.agent !== who.agent) throw new WardenError('APPROVAL_NOT_FOUND', `no approval \`${id}\``);
     if (!wait) return approvalView(rec);
-    const abort = new AbortController();
-    request.raw.on('close', () => abort.abort());
-    return approvalView(await warden.approvals.waitFor(id, wait, abort.signal));
+    return approvalView(await warden.approvals.waitFor(id, wait, clientGone(reply)));
   });
 
   for (const verb of ['approve', 'deny'] as const) {

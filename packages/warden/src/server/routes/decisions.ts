@@ -1,5 +1,5 @@
 /** The decision API agents call before they act, and the auditors' search over it. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { WardenError } from '../../errors.js';
 import { DecisionCodes } from '../../decisions/errors.js';
@@ -30,6 +30,19 @@ const SearchQuery = z
   })
   .strict();
 
+/**
+ * Aborts when the client goes away before the answer is sent, so a long poll stops
+ * waiting for nobody. (The request stream's own `close` fires as soon as the body has
+ * been read, so it is the response's that tells.)
+ */
+export function clientGone(reply: FastifyReply): AbortSignal {
+  const abort = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  });
+  return abort.signal;
+}
+
 function agentToken(request: { headers: Record<string, unknown> } & Parameters<typeof bearer>[0]): string {
   const token = bearer(request);
   if (token === undefined) throw new WardenError('UNAUTHENTICATED', 'missing bearer agent token');
@@ -42,9 +55,8 @@ export function decisionRoutes(app: FastifyInstance, warden: Warden): void {
     const token = agentToken(request);
     const { wait } = parseWith(WaitQuery, request.query, 'query');
     const body = parseWith(DecisionBodySchema, request.body);
-    const abort = new AbortController();
-    request.raw.on('close', () => abort.abort());
-    const answer = await warden.decisions.decideAndWait({ token, ...body }, wait ?? 0, abort.signal);
+    if (!wait) return warden.decisions.decide({ token, ...body });
+    const answer = await warden.decisions.decideAndWait({ token, ...body }, wait, clientGone(reply));
     reply.code(200);
     return answer;
   });

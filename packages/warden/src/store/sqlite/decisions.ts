@@ -1,4 +1,5 @@
 /** SQLite implementation of recorded decisions, the approval queue and unidentified callers. */
+import { WardenError } from '../../errors.js';
 import type { AuditLog } from '../audit-types.js';
 import type {
   ApprovalRecord,
@@ -114,10 +115,16 @@ export function sqliteDecisionStore(db: Db, log: AuditLog): DecisionStore {
   const consume = db.prepare("UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND used_at IS NULL");
   const getStmt = db.prepare<[string], DecisionRow>('SELECT * FROM decisions WHERE id = ?');
   const setOutcome = db.prepare('UPDATE decisions SET outcome = ? WHERE id = ? AND outcome IS NULL');
+  const statusOf = db.prepare<[string], string>('SELECT status FROM agents WHERE id = ?').pluck();
 
   return {
     record(decision, event, extra = {}) {
       return log.append(event, (index) => {
+        // INVARIANT: nothing is let through for an agent suspended while it was being decided:
+        // the status is read again inside the transaction that records the answer.
+        if ((decision.decision === 'allow' || extra.consumeApproval) && statusOf.get(decision.agent) !== 'active') {
+          throw new WardenError('ACTOR_SUSPENDED', `agent \`${decision.agent}\` was suspended while this action was being decided`);
+        }
         if (extra.consumeApproval && consume.run(extra.consumeApproval.at, extra.consumeApproval.id).changes !== 1) {
           throw new Error('approval already used');
         }
@@ -201,6 +208,7 @@ export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
   const resolveStmt = db.prepare("UPDATE approvals SET status = ?, resolved_by = ?, resolved_at = ?, comment = ? WHERE id = ? AND status = 'pending'");
   const overdueStmt = db.prepare<[string, number], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?");
   const pendingFor = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND agent = ?");
+  const countPending = db.prepare<[string], number>("SELECT COUNT(*) FROM approvals WHERE status = 'pending' AND agent = ?").pluck();
   const unusedFor = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE status = 'approved' AND used_at IS NULL AND agent = ?");
   const voidStmt = db.prepare("UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND used_at IS NULL");
   return {
@@ -244,6 +252,9 @@ export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
     },
     async pendingForAgent(agent) {
       return pendingFor.all(agent).map(approvalFromRow);
+    },
+    async countPendingForAgent(agent) {
+      return countPending.get(agent) ?? 0;
     },
     async unusedApprovedForAgent(agent) {
       return unusedFor.all(agent).map(approvalFromRow);
