@@ -11,7 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { canonicalBytes } from '../audit/canonical.js';
 import { maskSecrets, redactedPreview } from '../audit/redact.js';
-import { WardenError } from '../errors.js';
+import { invalid, WardenError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { AuditEvent } from '../store/audit-types.js';
 import { auditUnavailable } from '../audit/errors.js';
@@ -79,7 +79,13 @@ export class DecisionPipeline {
     }
     const agentId = (cred.actors[0] ?? '').replace(/^agent:/, '');
     const id = newId('dec');
-    const digest = argsDigest(req.args);
+    let digest: string;
+    try {
+      digest = argsDigest(req.args);
+    } catch {
+      // Only plain JSON can be bound to an approval and written to the log: bad input, 400.
+      throw invalid('`args` must be plain JSON (no lone surrogates, no values JSON cannot hold)');
+    }
     const reasons: Reason[] = [
       { code: DecisionCodes.AUTHENTICATED, message: `credential \`${cred.jti}\` is valid and unrevoked` },
       { code: DecisionCodes.CHAIN_VERIFIED, message: `chain ${chainText(cred)} checked: every actor is registered and active` },

@@ -83,3 +83,19 @@ describe('a flood of held calls', () => {
     }
   });
 });
+
+describe('arguments that are not plain JSON, in-process', () => {
+  it('are refused as bad input before anything is decided or recorded', async () => {
+    const t = await decisionWarden();
+    try {
+      await t.register('odd', ['forum.*']);
+      const token = await t.grant('odd', ['forum.read']);
+      const before = await t.warden.store.log.size();
+      const err = await t.warden.decisions.decide({ token, tool: 'forum.read', args: { when: new Date() } as Record<string, unknown> }).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('INVALID_REQUEST');
+      expect(await t.warden.store.log.size()).toBe(before);
+    } finally {
+      await t.close();
+    }
+  });
+});
