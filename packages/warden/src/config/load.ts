@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { WardenError } from '../errors.js';
 import { ConfigSchema, type Config, type ConfigInput } from './schema.js';
+import { deepFreeze, stripUndefined } from '../util.js';
+
 
 export const ConfigCodes = { INVALID_CONFIG: 'INVALID_CONFIG' } as const;
 
@@ -101,14 +103,4 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return validateConfig(merged, names);
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}

@@ -26,6 +26,7 @@ import type { Store } from '../store/types.js';
 import { identityError, IdentityCodes as C, tokenMalformed } from './errors.js';
 import type { SigningKeys } from './signing-keys.js';
 import { AUDIENCE, TOKEN_TYPE, type ActClaim, type TaskClaim } from './tokens.js';
+import { deepFreeze } from '../util.js';
 
 /** A credential that passed every identity check. Frozen: shared by every use of the token. */
 export interface VerifiedCredential {
@@ -364,10 +365,3 @@ function parseClaims(p: JWTPayload): ParsedClaims {
   };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}

@@ -8,6 +8,7 @@ import { KeyedMutex } from '../keyed-mutex.js';
 import type { Agent, PublicJwk, Store } from '../store/types.js';
 import { agentExists, agentNotFound, InventoryCodes } from './errors.js';
 import type { CreateAgentInput, UpdateAgentInput } from './schemas.js';
+import { stripUndefined } from '../util.js';
 
 export interface RegisteredAgent {
   agent: Agent;
@@ -159,9 +160,6 @@ export function publicView(a: Agent): Record<string, unknown> {
   return { ...a };
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 function diff(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};

@@ -46,6 +46,10 @@ import { META_KEY, refusalResult, refusalUnavailable } from './refusal.js';
 import { targetOf } from './target.js';
 import type { GatewayDecider, GatewayTimeouts, ToolSuggestion } from './types.js';
 import type { Upstream } from './upstream.js';
+import { firstLine as firstLineOf } from '../util.js';
+
+/** One line of an error for a report; upstream messages can be long and multi-line. */
+const firstLine = (err: unknown) => firstLineOf(err, 500);
 
 export interface ProxyOptions {
   upstream: Upstream;
@@ -60,9 +64,6 @@ export interface ProxyOptions {
 /** Pages of `tools/list` the gateway follows when it must know every tool. */
 const MAX_PAGES = 100;
 
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 500) ?? '';
-}
 
 export class GovernedProxy {
   readonly server: Server;

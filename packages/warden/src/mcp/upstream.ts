@@ -16,6 +16,10 @@ import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.j
 import { ErrorCode, McpError, type Implementation, type Progress, type ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { passOn, RpcError, upstreamError } from './errors.js';
+import { firstLine as firstLineOf } from '../util.js';
+
+/** One line of an error for a report; upstream messages can be long and multi-line. */
+const firstLine = (err: unknown) => firstLineOf(err, 300, 'unknown error');
 
 export interface UpstreamSpec {
   /** The upstream's name: the prefix of its governed tool names. */
@@ -49,9 +53,6 @@ export interface UpstreamRequestOptions {
   onprogress?: (progress: Progress) => void;
 }
 
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 300) ?? 'unknown error';
-}
 
 export class Upstream {
   private exitReason: string | undefined;

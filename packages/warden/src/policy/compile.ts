@@ -15,6 +15,7 @@ import {
   type PolicyJson,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { invalidPolicy, invalidSchema } from './errors.js';
+import { oneLine } from '../util.js';
 
 /** One file (or upload) of policy text. `name` appears in messages when given. */
 export interface PolicySource {
@@ -190,9 +191,6 @@ function failed(diagnostics: PolicyDiagnostic[]): CompileResult {
   return { ok: false, messages: diagnostics.map(format), diagnostics };
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
 
 /**
  * The policy text as Cedar sees it (all sources joined by a newline) and the way back

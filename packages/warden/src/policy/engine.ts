@@ -39,6 +39,7 @@ import {
   type ToolInput,
 } from './inputs.js';
 import { readDefaultSchema } from './pack.js';
+import { oneLine } from '../util.js';
 
 export type PolicyDecision = 'allow' | 'deny' | 'pending';
 
@@ -350,6 +351,3 @@ function engineFailure(messages: string[]): PolicyEvaluation {
   return evaluation('deny', [], reasons, [], errors);
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}

@@ -29,6 +29,7 @@ import { PolicyEngine, type PolicyDecision, type PolicyEvaluation, type PolicyRe
 import { invalidPolicyTest } from './errors.js';
 import { bareId, type AgentInput, type CallContext, type DelegateContext } from './inputs.js';
 import { readDefaultPolicies, readPolicyPath } from './pack.js';
+import { oneLine } from '../util.js';
 
 const Long = z.number().int();
 const Strings = z.array(z.string());
@@ -235,6 +236,3 @@ function evaluateCase(engine: PolicyEngine, c: PolicyTestCase): PolicyEvaluation
   return engine.evaluateDelegation({ agent, subAgent: agentOf(c.delegate, 'test-sub-agent'), context });
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
