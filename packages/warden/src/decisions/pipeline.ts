@@ -114,10 +114,10 @@ export class DecisionPipeline {
     try {
       policyVersion = await deps.policy.version();
       const [agent, tool, ...prior] = await Promise.all([
-        deps.agents.get(agentId),
+        deps.agents.lookup(agentId),
         deps.tools.get(req.tool),
         // Every other agent of the chain: a delegator's narrowed registry narrows its delegates too.
-        ...cred.actors.slice(1).map((a) => deps.agents.get(a.replace(/^agent:/, ''))),
+        ...cred.actors.slice(1).map((a) => deps.agents.lookup(a.replace(/^agent:/, ''))),
       ]);
       if (!agent || prior.some((a) => !a)) throw new Error(`an agent of the chain of ${agentId} vanished after verification`);
       const outgrown = prior.find((a) => a !== undefined && !deps.verifier.inScope(a.scope, req.tool));

@@ -4,8 +4,10 @@
  * switch). Each is one audit entry naming every credential it ended, committed with the
  * change.
  *
- * Verification reads revocation from the store on every use (see verify.ts), so nothing
- * here has to reach other processes: once `revoke` resolves, the next use anywhere fails.
+ * Verification asks the store about revocation on every use (see verify.ts), and the
+ * store's cache of those answers is dropped by any change in any process (state revision,
+ * store/sqlite/revision.ts), so nothing here has to reach other processes: once `revoke`
+ * resolves, the next use anywhere fails.
  * Verification also checks every ancestor, so a token exchanged from a parent at the very
  * moment the parent is revoked (and so missed by the cascade) is refused all the same.
  */

@@ -12,9 +12,10 @@
  *
  * A token that passed the first checks is cached by `jti` (bounded LRU, until it expires),
  * so its next use costs no Ed25519 verification; the cached entry is used only for the
- * byte-identical token. The per-use checks are never cached: they ask the store, in one
- * query over primary keys, so a revocation or suspension made by this process or another
- * (the CLI while the server runs) applies on the very next use. A revoked token stays in
+ * byte-identical token. The per-use checks always ask the store, in one query over primary
+ * keys; the store answers from memory only while no process has changed an agent, tool or
+ * credential since (store/sqlite/revision.ts), so a revocation or suspension made by this
+ * process or another (the CLI while the server runs) applies on the very next use. A revoked token stays in
  * the cache on purpose: replaying it costs that one query, not an Ed25519 verification.
  */
 import { compactVerify, errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
@@ -215,8 +216,9 @@ export class TokenVerifier {
   }
 
   /**
-   * The checks that must hold at every use, answered by the store and never from memory:
-   * one indexed query, whichever process revoked or suspended. The order makes the code
+   * The checks that must hold at every use, answered by the store (one indexed query, or
+   * its answer while nothing it depends on has changed), whichever process revoked or
+   * suspended. The order makes the code
    * name the cause: a suspended agent's tokens are also revoked, and an ancestor's
    * revocation also marks its descendants, but the answer names the suspension and the
    * ancestor.

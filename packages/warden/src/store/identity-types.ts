@@ -69,9 +69,9 @@ export interface CredentialStatus {
   /** undefined: no such credential; null: not revoked. */
   self: string | null | undefined;
   /** Revocation time of each ancestor found (null: not revoked); a missing one is absent. */
-  ancestors: Map<string, string | null>;
+  ancestors: ReadonlyMap<string, string | null>;
   /** Status of each agent found; an unregistered one is absent. */
-  agents: Map<string, string>;
+  agents: ReadonlyMap<string, string>;
 }
 
 export interface CredentialStore {

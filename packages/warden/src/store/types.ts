@@ -61,6 +61,11 @@ export interface ApiKeyRecord {
 
 export interface AgentStore {
   get(id: string): Promise<Agent | undefined>;
+  /**
+   * As `get`, for the decision path: served from memory until any process changes any
+   * agent, tool or credential, so `lastSeenAt` may lag. The result is frozen.
+   */
+  lookup(id: string): Promise<Readonly<Agent> | undefined>;
   list(): Promise<Agent[]>;
   insert(agent: Agent, event: AuditEvent): Promise<AppendReceipt>;
   /** Replaces the stored agent by id. */
@@ -68,7 +73,8 @@ export interface AgentStore {
 }
 
 export interface ToolStore {
-  get(name: string): Promise<Tool | undefined>;
+  /** Served from memory until any process changes the catalog; the result is frozen. */
+  get(name: string): Promise<Readonly<Tool> | undefined>;
   list(): Promise<Tool[]>;
   upsert(tool: Tool, event: AuditEvent): Promise<AppendReceipt>;
 }

@@ -2,6 +2,8 @@
 import type { AuditLog, AuditEvent, AppendReceipt } from '../audit-types.js';
 import type { Agent, AgentStore } from '../types.js';
 import type { Db } from './db.js';
+import { RevisionCache } from './revision.js';
+import { deepFreeze } from '../../util.js';
 
 interface AgentRow {
   id: string;
@@ -49,7 +51,8 @@ function toParams(a: Agent): Record<string, unknown> {
   };
 }
 
-export function sqliteAgentStore(db: Db, log: AuditLog): AgentStore {
+export function sqliteAgentStore(db: Db, log: AuditLog, revision: () => number): AgentStore {
+  const cache = new RevisionCache<Agent | undefined>(revision);
   const getStmt = db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?');
   const listStmt = db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY id');
   const insertStmt = db.prepare(`INSERT INTO agents
@@ -62,6 +65,12 @@ export function sqliteAgentStore(db: Db, log: AuditLog): AgentStore {
     async get(id) {
       const row = getStmt.get(id);
       return row && fromRow(row);
+    },
+    async lookup(id) {
+      return cache.get(id, () => {
+        const row = getStmt.get(id);
+        return row && deepFreeze(fromRow(row));
+      });
     },
     async list() {
       return listStmt.all().map(fromRow);

@@ -4,8 +4,10 @@
  *
  * `status()` is on the path of every verification, cached token or not, so it is one
  * prepared statement over primary keys: the token, its ancestors (from its own row's
- * `ancestors` list) and the agents of its chain. Another process (the CLI revoking while
- * the server runs) is seen on the very next call, since nothing here is cached.
+ * `ancestors` list) and the agents of its chain. Its answers are kept in memory only while
+ * the state revision (revision.ts) is unchanged: a revocation or suspension, by this
+ * process or another (the CLI revoking while the server runs), moves that counter in the
+ * same transaction, so it is seen on the very next call.
  */
 import { CommonCodes, WardenError } from '../../errors.js';
 import type { AppendReceipt, AuditEvent, AuditLog } from '../audit-types.js';
@@ -19,6 +21,7 @@ import type {
 } from '../identity-types.js';
 import type { PublicJwk } from '../types.js';
 import type { Db } from './db.js';
+import { RevisionCache } from './revision.js';
 
 interface KeyRow {
   kid: string;
@@ -109,7 +112,8 @@ const credentialFromRow = (r: CredentialRow): CredentialRecord => ({
 
 const AGENT_PREFIX = 'agent:';
 
-export function sqliteCredentialStore(db: Db, log: AuditLog): CredentialStore {
+export function sqliteCredentialStore(db: Db, log: AuditLog, revision: () => number): CredentialStore {
+  const statusCache = new RevisionCache<CredentialStatus>(revision);
   const getStmt = db.prepare<[string], CredentialRow>('SELECT * FROM credentials WHERE jti = ?');
   const insertStmt = db.prepare(`INSERT INTO credentials
     (jti, kind, subject, agent, actors, parent, ancestors, scope, task_id, intent, depth, max_depth, kid, issued_by, issued_at, expires_at)
@@ -172,13 +176,18 @@ export function sqliteCredentialStore(db: Db, log: AuditLog): CredentialStore {
       return pruneStmt.run(before).changes;
     },
     async status(jti, agentIds): Promise<CredentialStatus> {
-      const out: CredentialStatus = { self: undefined, ancestors: new Map(), agents: new Map() };
-      for (const row of statusStmt.all(jti, jti, JSON.stringify(agentIds))) {
-        if (row.kind === 'a') out.agents.set(row.id, row.value ?? '');
-        else if (row.is_self === 1) out.self = row.value;
-        else out.ancestors.set(row.id, row.value);
-      }
-      return out;
+      const agents = JSON.stringify(agentIds);
+      return statusCache.get(`${jti} ${agents}`, () => {
+        let self: CredentialStatus['self'];
+        const ancestors = new Map<string, string | null>();
+        const statuses = new Map<string, string>();
+        for (const row of statusStmt.all(jti, jti, agents)) {
+          if (row.kind === 'a') statuses.set(row.id, row.value ?? '');
+          else if (row.is_self === 1) self = row.value;
+          else ancestors.set(row.id, row.value);
+        }
+        return { self, ancestors, agents: statuses };
+      });
     },
     async unrevokedLineage(jti) {
       return lineageStmt.all(jti).map(credentialFromRow);

@@ -6,6 +6,7 @@ import { openDatabase, type Db } from './db.js';
 import { sqliteCredentialStore, sqliteSigningKeyStore } from './identity.js';
 import { sqliteKeyStore } from './keys.js';
 import { SqliteLog } from './log.js';
+import { stateRevision } from './revision.js';
 import { sqliteToolStore } from './tools.js';
 
 export interface SqliteStore extends Store {
@@ -18,15 +19,16 @@ export function createSqliteStore(file: string, options: { hmacKey: Buffer; now?
   const db = openDatabase(file);
   const log = new SqliteLog(db, options);
   const ping = db.prepare('SELECT 1');
+  const revision = stateRevision(db);
   return {
     kind: 'sqlite',
     db,
     log,
-    agents: sqliteAgentStore(db, log),
-    tools: sqliteToolStore(db, log),
+    agents: sqliteAgentStore(db, log, revision),
+    tools: sqliteToolStore(db, log, revision),
     keys: sqliteKeyStore(db, log),
     signingKeys: sqliteSigningKeyStore(db, log),
-    credentials: sqliteCredentialStore(db, log),
+    credentials: sqliteCredentialStore(db, log, revision),
     decisions: sqliteDecisionStore(db, log),
     approvals: sqliteApprovalStore(db, log),
     discovered: sqliteDiscoveredStore(db),

@@ -213,4 +213,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'state-revision',
+    // One counter that every change to a row the decision path reads bumps, in the same
+    // transaction and whichever process makes it: while it stays the same, those rows may
+    // be served from memory (see revision.ts). An agent's last-seen time is not such a row.
+    sql: `
+      CREATE TABLE state_revision (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+      INSERT INTO state_revision (id, n) VALUES (1, 0);
+      CREATE TRIGGER agents_revision_insert AFTER INSERT ON agents BEGIN UPDATE state_revision SET n = n + 1; END;
+      CREATE TRIGGER agents_revision_update AFTER UPDATE OF id, name, owner, description, scope, risk_tier, status, public_key, created_at, updated_at ON agents BEGIN UPDATE state_revision SET n = n + 1; END;
+      CREATE TRIGGER agents_revision_delete AFTER DELETE ON agents BEGIN UPDATE state_revision SET n = n + 1; END;
+      CREATE TRIGGER tools_revision_insert AFTER INSERT ON tools BEGIN UPDATE state_revision SET n = n + 1; END;
+      CREATE TRIGGER tools_revision_update AFTER UPDATE ON tools BEGIN UPDATE state_revision SET n = n + 1; END;
+      CREATE TRIGGER tools_revision_delete AFTER DELETE ON tools BEGIN UPDATE state_revision SET n = n + 1; END;
+      CREATE TRIGGER credentials_revision_insert AFTER INSERT ON credentials BEGIN UPDATE state_revision SET n = n + 1; END;
+      CREATE TRIGGER credentials_revision_update AFTER UPDATE ON credentials BEGIN UPDATE state_revision SET n = n + 1; END;
+      CREATE TRIGGER credentials_revision_delete AFTER DELETE ON credentials BEGIN UPDATE state_revision SET n = n + 1; END;
+    `,
+  },
 ];

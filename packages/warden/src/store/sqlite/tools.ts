@@ -2,6 +2,8 @@
 import type { AuditLog } from '../audit-types.js';
 import type { Tool, ToolStore } from '../types.js';
 import type { Db } from './db.js';
+import { RevisionCache } from './revision.js';
+import { deepFreeze } from '../../util.js';
 
 interface ToolRow {
   name: string;
@@ -21,7 +23,9 @@ const fromRow = (r: ToolRow): Tool => ({
   updatedAt: r.updated_at,
 });
 
-export function sqliteToolStore(db: Db, log: AuditLog): ToolStore {
+export function sqliteToolStore(db: Db, log: AuditLog, revision: () => number): ToolStore {
+  // Every decision reads its tool: from memory while no process has changed the catalog.
+  const cache = new RevisionCache<Tool | undefined>(revision);
   const getStmt = db.prepare<[string], ToolRow>('SELECT * FROM tools WHERE name = ?');
   const listStmt = db.prepare<[], ToolRow>('SELECT * FROM tools ORDER BY name');
   const upsertStmt = db.prepare(`INSERT INTO tools (name, categories, description, server, source, updated_at)
@@ -30,8 +34,10 @@ export function sqliteToolStore(db: Db, log: AuditLog): ToolStore {
       server=excluded.server, source=excluded.source, updated_at=excluded.updated_at`);
   return {
     async get(name) {
-      const row = getStmt.get(name);
-      return row && fromRow(row);
+      return cache.get(name, () => {
+        const row = getStmt.get(name);
+        return row && deepFreeze(fromRow(row));
+      });
     },
     async list() {
       return listStmt.all().map(fromRow);
