@@ -33,6 +33,11 @@ export interface WardenOptions {
   risk?: RiskScorer;
   /** Where webhook and pipeline failures are reported; silent by default. */
   log?: { error(obj: unknown, msg: string): void; warn(obj: unknown, msg: string): void };
+  /**
+   * Record decisions from a writer thread (store/sqlite/writer.ts): on by default; one-shot
+   * CLI commands, which record no decisions, turn it off.
+   */
+  writerThread?: boolean;
 }
 
 export interface Warden {
@@ -103,7 +108,18 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
   }
   const dataDir = resolve(config.dataDir);
   const hmacKey = readOrCreateSecret(keyPath(dataDir, 'audit-hmac.key'), () => Buffer.from(randomBytes(32).toString('base64')), config.masterKey);
-  const store = createSqliteStore(join(dataDir, 'warden.db'), { hmacKey, now });
+  const store = createSqliteStore(join(dataDir, 'warden.db'), {
+    hmacKey,
+    now,
+    writerThread: options.writerThread ?? true,
+    onWriterFailure: (err) => options.log?.error({ err }, 'the decision writer thread stopped: decisions fail closed until restart'),
+  });
+  try {
+    await store.writer?.ready;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const audit = new AuditService({
     db: store.db,
     log: store.log,

@@ -19,7 +19,7 @@ export function configFrom(flags: GlobalFlags, extra: Partial<ConfigInput> = {})
 
 /** Opens Warden on the local data directory for one command, and closes it after. */
 export async function withWarden<T>(flags: GlobalFlags, fn: (w: Warden) => Promise<T>): Promise<T> {
-  const warden = await createWarden(configFrom(flags));
+  const warden = await createWarden(configFrom(flags), { writerThread: false });
   try {
     return await fn(warden);
   } finally {

@@ -51,8 +51,12 @@ export function newId(prefix: string): string {
 
 /** The digest an approval is bound to: SHA-256 of the canonical JSON of the arguments. */
 export function argsDigest(args: Record<string, unknown> | undefined): string {
-  return createHash('sha256').update(canonicalBytes(args ?? {})).digest('base64url');
+  if (args === undefined) return NO_ARGS_DIGEST;
+  return createHash('sha256').update(canonicalBytes(args)).digest('base64url');
 }
+
+/** The digest of `{}`, which a call without arguments is bound to: computed once. */
+const NO_ARGS_DIGEST = createHash('sha256').update(canonicalBytes({})).digest('base64url');
 
 function chainText(cred: VerifiedCredential): string {
   return cred.chain.map((p) => `\`${p}\``).join(' → ');

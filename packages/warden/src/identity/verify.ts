@@ -15,8 +15,9 @@
  * byte-identical token. The per-use checks always ask the store, in one query over primary
  * keys; the store answers from memory only while no process has changed an agent, tool or
  * credential since (store/sqlite/revision.ts), so a revocation or suspension made by this
- * process or another (the CLI while the server runs) applies on the very next use. A revoked token stays in
- * the cache on purpose: replaying it costs that one query, not an Ed25519 verification.
+ * process or another (the CLI while the server runs) applies on the very next use. A
+ * revoked token stays in the cache on purpose: replaying it costs that one query, not an
+ * Ed25519 verification.
  */
 import { compactVerify, errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { KeyObject } from 'node:crypto';
@@ -117,17 +118,17 @@ export class TokenVerifier {
    */
   async verify(token: string): Promise<VerifiedCredential> {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw tokenMalformed('token is missing or too long');
-    const jti = peekJti(token);
-    const cached = jti === undefined ? undefined : this.cache.get(jti);
-    if (cached !== undefined && cached.token === token) {
+    // Keyed by the whole token: an entry serves only the byte-identical token.
+    const cached = this.cache.get(token);
+    if (cached !== undefined) {
       const nowSec = this.options.now().getTime() / 1000;
       if (cached.credential.exp <= nowSec - this.options.clockLeewaySeconds) {
-        this.cache.delete(cached.credential.jti);
+        this.cache.delete(token);
         throw identityError(C.TOKEN_EXPIRED, 'token has expired');
       }
       // Recently used goes to the back: the front is what the LRU evicts.
-      this.cache.delete(cached.credential.jti);
-      this.cache.set(cached.credential.jti, cached);
+      this.cache.delete(token);
+      this.cache.set(token, cached);
       await this.checkLive(cached.credential, cached.agentIds);
       return cached.credential;
     }
@@ -244,26 +245,13 @@ export class TokenVerifier {
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);
     }
-    this.cache.set(entry.credential.jti, entry);
+    this.cache.set(entry.token, entry);
   }
 }
 
 const tokenRevoked = (jti: string) => identityError(C.TOKEN_REVOKED, `token \`${jti}\` has been revoked`);
 const ancestorRevoked = (jti: string) =>
   identityError(C.ANCESTOR_REVOKED, `token \`${jti}\`, which this one was exchanged from, has been revoked`, { ancestor: jti });
-
-/** The `jti` of a compact JWT, read without verifying anything (a cache key only). */
-function peekJti(token: string): string | undefined {
-  const first = token.indexOf('.');
-  const second = token.indexOf('.', first + 1);
-  if (first < 0 || second < 0) return undefined;
-  try {
-    const payload = JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64url').toString('utf8')) as { jti?: unknown };
-    return typeof payload.jti === 'string' ? payload.jti : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function mapJoseError(err: unknown): WardenError {
   if (err instanceof WardenError) return err;

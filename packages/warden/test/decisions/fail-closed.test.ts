@@ -5,6 +5,8 @@
  * decides normally once the fault is gone.
  */
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditUnavailable } from '../../src/audit/errors.js';
 import { expectError } from '../server/state.js';
@@ -126,12 +128,15 @@ describe('a risk scorer that throws', () => {
   });
 });
 
+// These faults are injected into the server thread's own connection, so decisions are
+// recorded in that thread here (as with `writerThread: false`); the writer thread's own
+// faults are below.
 describe('an audit log that cannot be written', () => {
   let t: DecisionTest;
   let token: string;
 
   beforeAll(async () => {
-    t = await decisionWarden();
+    t = await decisionWarden({}, { writerThread: false });
     token = await setUp(t);
   });
   afterEach(() => {
@@ -197,6 +202,46 @@ describe('an audit log that cannot be written', () => {
     expect(health.statusCode).toBe(200);
     const d = (await t.decide(token, { tool: 'forum.read' })).json();
     expect(d.decision).toBe('allow');
+  });
+});
+
+describe('a writer thread that cannot record', () => {
+  let t: DecisionTest;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await decisionWarden();
+    token = await setUp(t);
+    expect((await t.decide(token, { tool: 'forum.read' })).json().decision).toBe('allow');
+  });
+  afterAll(() => t.close());
+
+  it('answers 503 AUDIT_UNAVAILABLE, never allow, while another process holds the write lock past the busy timeout', async () => {
+    const before = await t.warden.store.log.size();
+    const other = new Database(join(t.dir, 'warden.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const res = await t.decide(token, { tool: 'forum.read', target: 'forum/locked' });
+      expectError(res, 503, 'AUDIT_UNAVAILABLE');
+      expect(res.body).not.toContain('allow');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await t.warden.store.log.size()).toBe(before);
+    expect((await t.warden.store.decisions.search({ limit: 100 })).filter((d) => d.target === 'forum/locked')).toEqual([]);
+    // The lock is gone: the same writer records again.
+    expect((await t.decide(token, { tool: 'forum.read' })).json().decision).toBe('allow');
+  }, 20_000);
+
+  it('fails closed once the writer thread is gone: 503 to every decision, /readyz 503, nothing recorded', async () => {
+    const before = await t.warden.store.log.size();
+    await t.warden.store.writer!.kill();
+    const answers = await Promise.all([t.decide(token, { tool: 'forum.read' }), t.decide(token, { tool: 'forum.post', args: { body: 'b' } })]);
+    for (const res of answers) expectError(res, 503, 'AUDIT_UNAVAILABLE');
+    expect((await t.request('GET', '/readyz')).statusCode).toBe(503);
+    expect(await t.warden.store.log.size()).toBe(before);
+    expect(await t.warden.store.approvals.list({ limit: 10 })).toEqual([]);
   });
 });
 

@@ -102,7 +102,12 @@ const approvalFromRow = (r: ApprovalRow): ApprovalRecord => ({
   usedAt: r.used_at,
 });
 
-export function sqliteDecisionStore(db: Db, log: AuditLog): DecisionStore {
+/**
+ * Records a decision: its row, its audit entry and its approval change in one transaction.
+ * Runs wherever the recording connection lives: in the server's thread, or in the writer
+ * thread (writer.ts) that takes the commits off the event loop.
+ */
+export function decisionRecorder(db: Db, log: AuditLog): DecisionStore['record'] {
   const insert = db.prepare(`INSERT INTO decisions (id, time, agent, origin, chain, jti, tool, target, args_digest, decision,
     reasons, risk, policy_version, determining, approval_id, policy_input, log_index, outcome)
     VALUES (@id, @time, @agent, @origin, @chain, @jti, @tool, @target, @args_digest, @decision, @reasons, @risk,
@@ -113,54 +118,58 @@ export function sqliteDecisionStore(db: Db, log: AuditLog): DecisionStore {
     @policyVersion, @reasons, @risk, @createdAt, @expiresAt)`);
   const touch = db.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)');
   const consume = db.prepare("UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND used_at IS NULL");
+  const statusOf = db.prepare<[string], string>('SELECT status FROM agents WHERE id = ?').pluck();
+  return (decision, event, extra = {}) =>
+    log.append(event, (index) => {
+      // INVARIANT: nothing is let through for an agent suspended while it was being decided:
+      // the status is read again inside the transaction that records the answer.
+      if ((decision.decision === 'allow' || extra.consumeApproval) && statusOf.get(decision.agent) !== 'active') {
+        throw new WardenError('ACTOR_SUSPENDED', `agent \`${decision.agent}\` was suspended while this action was being decided`);
+      }
+      if (extra.consumeApproval && consume.run(extra.consumeApproval.at, extra.consumeApproval.id).changes !== 1) {
+        throw new Error('approval already used');
+      }
+      if (extra.createApproval) {
+        const a = extra.createApproval;
+        insertApproval.run({
+          ...a,
+          chain: JSON.stringify(a.chain),
+          categories: JSON.stringify(a.categories),
+          reasons: JSON.stringify(a.reasons),
+          risk: JSON.stringify(a.risk),
+        });
+      }
+      insert.run({
+        id: decision.id,
+        time: decision.time,
+        agent: decision.agent,
+        origin: decision.origin,
+        chain: JSON.stringify(decision.chain),
+        jti: decision.jti,
+        tool: decision.tool,
+        target: decision.target,
+        args_digest: decision.argsDigest,
+        decision: decision.decision,
+        reasons: JSON.stringify(decision.reasons),
+        risk: JSON.stringify(decision.risk),
+        policy_version: decision.policyVersion,
+        determining: JSON.stringify(decision.determining),
+        approval_id: decision.approvalId,
+        policy_input: decision.policyInput === null ? null : JSON.stringify(decision.policyInput),
+        log_index: index,
+      });
+      // Liveness rides in the same transaction: no commit of its own on the hot path.
+      touch.run(decision.time, decision.agent, decision.time);
+    });
+}
+
+/** `record` defaults to recording in this thread; the server passes its writer thread's. */
+export function sqliteDecisionStore(db: Db, log: AuditLog, record: DecisionStore['record'] = decisionRecorder(db, log)): DecisionStore {
   const getStmt = db.prepare<[string], DecisionRow>('SELECT * FROM decisions WHERE id = ?');
   const setOutcome = db.prepare('UPDATE decisions SET outcome = ? WHERE id = ? AND outcome IS NULL');
-  const statusOf = db.prepare<[string], string>('SELECT status FROM agents WHERE id = ?').pluck();
 
   return {
-    record(decision, event, extra = {}) {
-      return log.append(event, (index) => {
-        // INVARIANT: nothing is let through for an agent suspended while it was being decided:
-        // the status is read again inside the transaction that records the answer.
-        if ((decision.decision === 'allow' || extra.consumeApproval) && statusOf.get(decision.agent) !== 'active') {
-          throw new WardenError('ACTOR_SUSPENDED', `agent \`${decision.agent}\` was suspended while this action was being decided`);
-        }
-        if (extra.consumeApproval && consume.run(extra.consumeApproval.at, extra.consumeApproval.id).changes !== 1) {
-          throw new Error('approval already used');
-        }
-        if (extra.createApproval) {
-          const a = extra.createApproval;
-          insertApproval.run({
-            ...a,
-            chain: JSON.stringify(a.chain),
-            categories: JSON.stringify(a.categories),
-            reasons: JSON.stringify(a.reasons),
-            risk: JSON.stringify(a.risk),
-          });
-        }
-        insert.run({
-          id: decision.id,
-          time: decision.time,
-          agent: decision.agent,
-          origin: decision.origin,
-          chain: JSON.stringify(decision.chain),
-          jti: decision.jti,
-          tool: decision.tool,
-          target: decision.target,
-          args_digest: decision.argsDigest,
-          decision: decision.decision,
-          reasons: JSON.stringify(decision.reasons),
-          risk: JSON.stringify(decision.risk),
-          policy_version: decision.policyVersion,
-          determining: JSON.stringify(decision.determining),
-          approval_id: decision.approvalId,
-          policy_input: decision.policyInput === null ? null : JSON.stringify(decision.policyInput),
-          log_index: index,
-        });
-        // Liveness rides in the same transaction: no commit of its own on the hot path.
-        touch.run(decision.time, decision.agent, decision.time);
-      });
-    },
+    record,
     async get(id) {
       const r = getStmt.get(id);
       return r && decisionFromRow(r);

@@ -8,36 +8,58 @@ import { sqliteKeyStore } from './keys.js';
 import { SqliteLog } from './log.js';
 import { stateRevision } from './revision.js';
 import { sqliteToolStore } from './tools.js';
+import { DecisionWriter } from './writer.js';
 
 export interface SqliteStore extends Store {
   readonly kind: 'sqlite';
   readonly db: Db;
   readonly log: SqliteLog;
+  /** The writer thread that records decisions, when there is one. */
+  readonly writer: DecisionWriter | undefined;
 }
 
-export function createSqliteStore(file: string, options: { hmacKey: Buffer; now?: () => Date }): SqliteStore {
+export interface SqliteStoreOptions {
+  hmacKey: Buffer;
+  now?: () => Date;
+  /**
+   * Record decisions from a worker thread with its own connection (writer.ts), so commits
+   * and fsyncs leave the event loop. For a long-running server; not for `:memory:`.
+   */
+  writerThread?: boolean;
+  /** Called once if the writer thread dies (decisions then fail closed). */
+  onWriterFailure?: (err: unknown) => void;
+}
+
+export function createSqliteStore(file: string, options: SqliteStoreOptions): SqliteStore {
   const db = openDatabase(file);
   const log = new SqliteLog(db, options);
   const ping = db.prepare('SELECT 1');
   const revision = stateRevision(db);
+  const writer =
+    options.writerThread === true && file !== ':memory:'
+      ? new DecisionWriter({ file, hmacKey: options.hmacKey }, options.onWriterFailure)
+      : undefined;
   return {
     kind: 'sqlite',
     db,
     log,
+    writer,
     agents: sqliteAgentStore(db, log, revision),
     tools: sqliteToolStore(db, log, revision),
     keys: sqliteKeyStore(db, log),
     signingKeys: sqliteSigningKeyStore(db, log),
     credentials: sqliteCredentialStore(db, log, revision),
-    decisions: sqliteDecisionStore(db, log),
+    decisions: sqliteDecisionStore(db, log, writer?.record),
     approvals: sqliteApprovalStore(db, log),
     discovered: sqliteDiscoveredStore(db),
     policies: sqlitePolicyStore(db, log),
     baselines: sqliteBaselineStore(db),
     async ping() {
       ping.get();
+      writer?.check();
     },
     async close() {
+      await writer?.close();
       log.close();
       db.close();
     },

@@ -1,0 +1,71 @@
+/**
+ * The writer thread's entry point (see writer.ts): its own connection to the database, its
+ * own group-committing log appender, and the same `decisionRecorder` the server thread
+ * would use. Requests arrive in batches; answers go back in batches, once each append is
+ * durable (committed and its WAL fsynced).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { WardenError } from '../../errors.js';
+import type { AppendReceipt } from '../audit-types.js';
+import { openDatabase } from './db.js';
+import { decisionRecorder } from './decisions.js';
+import { SqliteLog } from './log.js';
+import type { WriterAnswer, WriterInit, WriterMessage, WriterReply } from './writer.js';
+
+const port = parentPort;
+if (port === null) throw new Error('writer-thread.ts runs only as a worker thread');
+const init = workerData as WriterInit;
+const db = openDatabase(init.file);
+const log = new SqliteLog(db, { hmacKey: Buffer.from(init.hmacKey) });
+const record = decisionRecorder(db, log);
+port.postMessage('ready' satisfies WriterReply);
+
+let outbox: WriterAnswer[] = [];
+let inFlight = 0;
+let closing = false;
+
+function send(answer: WriterAnswer): void {
+  if (outbox.length === 0) setImmediate(drain);
+  outbox.push(answer);
+}
+
+function drain(): void {
+  const answers = outbox;
+  outbox = [];
+  port?.postMessage(answers satisfies WriterReply);
+  if (closing && inFlight === 0) finish();
+}
+
+function errorOf(err: unknown): WriterAnswer['error'] {
+  if (err instanceof WardenError) return { code: err.code, message: err.message, ...(err.details ? { details: { ...err.details } } : {}) };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+function finish(): void {
+  log.close();
+  // The last batch's fsync may still run: the WAL descriptor closes after it (log.ts).
+  db.close();
+  port?.close();
+}
+
+port.on('message', (message: WriterMessage) => {
+  if (message === 'close') {
+    closing = true;
+    log.close();
+    if (inFlight === 0 && outbox.length === 0) finish();
+    return;
+  }
+  for (const r of message) {
+    inFlight++;
+    record(r.decision, r.event, r.extra).then(
+      (receipt: AppendReceipt) => {
+        inFlight--;
+        send({ seq: r.seq, receipt });
+      },
+      (err: unknown) => {
+        inFlight--;
+        send({ seq: r.seq, error: errorOf(err) });
+      },
+    );
+  }
+});

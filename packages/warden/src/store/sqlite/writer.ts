@@ -1,0 +1,182 @@
+/**
+ * The writer thread: decisions are recorded (row, audit entry, approval change, one
+ * transaction, fsynced WAL) by a worker thread with its own connection, so the server's
+ * event loop spends its time deciding, not committing. On a two-core machine the commit
+ * work then runs beside the decisions instead of between them.
+ *
+ * Nothing about durability changes: `record` resolves only when the worker reports the
+ * append durable, exactly as the in-thread appender would (log.ts). Both threads append to
+ * one tree safely: the log's size is read inside each write transaction (log.ts).
+ *
+ * Fail closed: if the worker dies, every waiting and later `record` rejects with
+ * `AUDIT_UNAVAILABLE` (the caller denies) and `ping` fails, so `/readyz` reports it.
+ */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { auditUnavailable } from '../../audit/errors.js';
+import { WardenError } from '../../errors.js';
+import type { AppendReceipt, AuditEvent } from '../audit-types.js';
+import type { DecisionRecord, DecisionStore } from '../decision-types.js';
+
+/** What the worker is started with. */
+export interface WriterInit {
+  file: string;
+  hmacKey: Uint8Array;
+}
+
+/** One decision to record. */
+export interface WriterRequest {
+  seq: number;
+  decision: Omit<DecisionRecord, 'logIndex'>;
+  event: AuditEvent;
+  extra: Parameters<DecisionStore['record']>[2];
+}
+
+/** The worker's answer to one request. */
+export interface WriterAnswer {
+  seq: number;
+  receipt?: AppendReceipt;
+  error?: { code?: string; message: string; details?: Record<string, unknown> };
+}
+
+export type WriterMessage = WriterRequest[] | 'close';
+/** From the worker: once its connection is open, then answers. */
+export type WriterReply = WriterAnswer[] | 'ready';
+
+/** Decisions per message at most (see `record`). */
+const CHUNK = 8;
+
+interface Waiting {
+  resolve: (r: AppendReceipt) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Starts the worker. From TypeScript sources (the tests), the worker loads its entry point
+ * through tsx; from the built package, directly.
+ */
+function startWorker(init: WriterInit): Worker {
+  const entry = new URL(`./writer-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+  if (!entry.href.endsWith('.ts')) return new Worker(entry, { workerData: init });
+  // Resolved from here, not from the working directory the process happens to run in.
+  const tsx = tsxApi();
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+/** Where tsx's ESM API is, resolved from here rather than from the working directory. */
+function tsxApi(): string {
+  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
+  // Vitest's module runner has no `import.meta.resolve`; require finds the CommonJS build,
+  // whose ESM twin sits beside it.
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+}
+
+export class DecisionWriter {
+  readonly worker: Worker;
+  private readonly waiting = new Map<number, Waiting>();
+  private outbox: WriterRequest[] = [];
+  private seq = 0;
+  /** Set once the worker is gone: every record fails closed from then on. */
+  private dead: Error | undefined;
+  private closed = false;
+  private readonly exited: Promise<void>;
+  /** Resolves once the worker has its connection open; rejects if it could not start. */
+  readonly ready: Promise<void>;
+
+  constructor(init: WriterInit, private readonly onFailure: (err: unknown) => void = () => undefined) {
+    this.worker = startWorker(init);
+    let started: () => void = () => undefined;
+    let failed: (err: unknown) => void = () => undefined;
+    this.ready = new Promise<void>((resolve, reject) => {
+      started = resolve;
+      failed = reject;
+    });
+    // Never an unhandled rejection: callers that do not wait for `ready` see `record` fail.
+    this.ready.catch(() => undefined);
+    this.worker.on('message', (reply: WriterReply) => {
+      if (reply === 'ready') started();
+      else for (const a of reply) this.settle(a);
+    });
+    this.worker.on('error', (err) => {
+      failed(err);
+      this.fail(err);
+    });
+    this.exited = new Promise((resolve) => {
+      this.worker.once('exit', (code) => {
+        failed(new Error(`the writer thread exited with code ${code} before it started`));
+        if (!this.closed || this.waiting.size > 0) this.fail(new Error(`the writer thread exited with code ${code}`));
+        resolve();
+      });
+    });
+  }
+
+  /** As `DecisionStore.record`: resolves once the worker has made the record durable. */
+  readonly record: DecisionStore['record'] = (decision, event, extra = {}) => {
+    if (this.dead !== undefined || this.closed) return Promise.reject(auditUnavailable(this.dead, 'the audit log could not be written'));
+    return new Promise<AppendReceipt>((resolve, reject) => {
+      const seq = ++this.seq;
+      this.waiting.set(seq, { resolve, reject });
+      // One message per turn of the event loop, or per CHUNK decisions if more come at once,
+      // so that the worker commits one batch while the next is being decided.
+      if (this.outbox.length === 0) setImmediate(this.send);
+      this.outbox.push({ seq, decision, event, extra });
+      if (this.outbox.length >= CHUNK) this.send();
+    });
+  };
+
+  /** Throws while the worker is gone: for readiness. */
+  check(): void {
+    if (this.dead !== undefined) throw auditUnavailable(this.dead, 'the writer thread has stopped');
+  }
+
+  /** Lets the worker finish what it was sent, then stops it. */
+  async close(): Promise<void> {
+    if (this.closed) return this.exited;
+    this.send();
+    this.closed = true;
+    this.worker.postMessage('close' satisfies WriterMessage);
+    return this.exited;
+  }
+
+  /** For tests: stops the worker as a crash would. */
+  async kill(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private readonly send = (): void => {
+    if (this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    if (this.dead !== undefined) {
+      for (const r of batch) this.settle({ seq: r.seq, error: { code: 'AUDIT_UNAVAILABLE', message: 'the audit log could not be written' } });
+      return;
+    }
+    try {
+      this.worker.postMessage(batch satisfies WriterMessage);
+    } catch (err) {
+      // Not clonable: only plain JSON reaches here (the pipeline checks), but never hang.
+      for (const r of batch) this.settle({ seq: r.seq, error: { message: String(err) } });
+    }
+  };
+
+  private settle(answer: WriterAnswer): void {
+    const w = this.waiting.get(answer.seq);
+    if (w === undefined) return;
+    this.waiting.delete(answer.seq);
+    if (answer.receipt !== undefined) w.resolve(answer.receipt);
+    else if (answer.error?.code !== undefined) w.reject(new WardenError(answer.error.code, answer.error.message, answer.error.details));
+    else w.reject(new Error(answer.error?.message ?? 'the writer thread gave no answer'));
+  }
+
+  private fail(err: unknown): void {
+    if (this.dead === undefined) {
+      this.dead = err instanceof Error ? err : new Error(String(err));
+      this.onFailure(err);
+    }
+    const failure = auditUnavailable(this.dead);
+    for (const w of this.waiting.values()) w.reject(failure);
+    this.waiting.clear();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The writer thread records decisions on its own connection while the server thread keeps
+ * appending everything else to the same log. Both must land in one gap-free, verifiable
+ * tree; a coded refusal from inside the worker's transaction must reach the caller with its
+ * code; closing must not drop what was already sent.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyLocalLog } from '../../src/audit/verify-log.js';
+import { WardenError } from '../../src/errors.js';
+import { codes, decisionWarden, type DecisionTest } from '../decisions/fixtures.js';
+
+describe('the decision writer thread', () => {
+  let t: DecisionTest;
+  let token: string;
+
+  beforeEach(async () => {
+    t = await decisionWarden();
+    await t.register('worker', ['docs.*']);
+    await t.categorise('docs.read', ['read']);
+    token = await t.grant('worker', ['docs.read']);
+  });
+  afterEach(() => t.close());
+
+  it('is the one recording decisions here', () => {
+    expect(t.warden.store.writer).toBeDefined();
+  });
+
+  it('interleaves with the server thread in one gap-free tree that verifies', async () => {
+    const start = await t.warden.store.log.size();
+    const decisions = Array.from({ length: 200 }, (_, i) => t.warden.decisions.decide({ token, tool: 'docs.read', target: `docs/${i}` }));
+    const registrations = Array.from({ length: 20 }, (_, i) => t.register(`other-${i}`, ['docs.read']));
+    const answers = await Promise.all(decisions);
+    await Promise.all(registrations);
+    expect(answers.every((a) => a.decision === 'allow')).toBe(true);
+    const size = await t.warden.store.log.size();
+    expect(size).toBe(start + 220);
+    const indexes = new Set(answers.map((a) => a.receipt.index));
+    expect(indexes.size).toBe(200);
+    const entries = await t.warden.store.log.entries(start, size);
+    expect(entries.map((e) => e.index)).toEqual(Array.from({ length: 220 }, (_, i) => start + i));
+    // Each receipt names the entry that holds its decision.
+    for (const a of answers) {
+      const entry = entries.find((e) => e.index === a.receipt.index);
+      expect(entry?.leafHash).toBe(a.receipt.leafHash);
+      expect((entry?.entry.data as { id?: string }).id).toBe(a.id);
+    }
+    expect(await verifyLocalLog(t.dir)).toMatchObject({ ok: true });
+  });
+
+  it('hands back a coded refusal from inside its transaction with its code', async () => {
+    const d = await t.warden.decisions.decide({ token, tool: 'docs.read' });
+    const rec = await t.warden.store.decisions.get(d.id);
+    // Record an allow for an agent that is not active: the worker's in-transaction check refuses.
+    await t.request('POST', '/v1/agents/worker/suspend', { key: t.keys.admin, body: {} });
+    const err = await t.warden.store.decisions
+      .record({ ...rec!, id: 'dec_refused' }, { type: 'decision', actor: 'agent:worker', data: { id: 'dec_refused' } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WardenError);
+    expect((err as WardenError).code).toBe('ACTOR_SUSPENDED');
+    expect(await t.warden.store.decisions.get('dec_refused')).toBeUndefined();
+  });
+
+  it('records what it was sent before closing, then refuses', async () => {
+    const pending = Array.from({ length: 50 }, (_, i) => t.warden.decisions.decide({ token, tool: 'docs.read', target: `docs/close-${i}` }));
+    // Let the decisions reach the writer, then close it while they are in flight.
+    await new Promise((r) => setImmediate(r));
+    const closing = t.warden.store.writer!.close();
+    const settled = await Promise.allSettled(pending);
+    await closing;
+    const recorded = settled.filter((s) => s.status === 'fulfilled');
+    for (const s of recorded) {
+      const id = (s as PromiseFulfilledResult<{ id: string }>).value.id;
+      expect(await t.warden.store.decisions.get(id)).toBeDefined();
+    }
+    // Whatever was refused was refused as AUDIT_UNAVAILABLE, never half-recorded.
+    for (const s of settled.filter((x) => x.status === 'rejected')) {
+      expect(((s as PromiseRejectedResult).reason as WardenError).code).toBe('AUDIT_UNAVAILABLE');
+    }
+    const after = await t.warden.decisions.decide({ token, tool: 'docs.read' }).catch((e: unknown) => e);
+    expect((after as WardenError).code).toBe('AUDIT_UNAVAILABLE');
+  });
+
+  it('answers the incident the same way through the worker: a held publish, then deny', async () => {
+    await t.categorise('docs.publish', ['publish']);
+    const publisher = await t.grant('worker', ['docs.publish']);
+    const held = (await t.decide(publisher, { tool: 'docs.publish', args: { body: 'make the repo public' } })).json();
+    expect(held.decision).toBe('pending');
+    expect(codes(held)).toContain('APPROVAL_REQUIRED');
+    expect((await t.warden.store.approvals.get(held.approval.id))?.status).toBe('pending');
+  });
+});
