@@ -25,7 +25,9 @@ let inFlight = 0;
 let closing = false;
 
 function send(answer: WriterAnswer): void {
-  if (outbox.length === 0) setImmediate(drain);
+  // The answers of one commit settle together: one message carries them all, sent as soon
+  // as the last of them is in (a microtask queued after theirs).
+  if (outbox.length === 0) queueMicrotask(drain);
   outbox.push(answer);
 }
 

@@ -118,11 +118,12 @@ export class DecisionWriter {
     return new Promise<AppendReceipt>((resolve, reject) => {
       const seq = ++this.seq;
       this.waiting.set(seq, { resolve, reject });
-      // One message per turn of the event loop, or per CHUNK decisions if more come at once,
-      // so that the worker commits one batch while the next is being decided.
-      if (this.outbox.length === 0) setImmediate(this.send);
       this.outbox.push({ seq, decision, event, extra });
-      if (this.outbox.length >= CHUNK) this.send();
+      // Nothing in flight: send at once (a lone caller waits for no batch). Otherwise one
+      // message per turn of the event loop, or per CHUNK decisions if more come at once, so
+      // that the worker commits one batch while the next is being decided.
+      if (this.waiting.size === 1 || this.outbox.length >= CHUNK) this.send();
+      else if (this.outbox.length === 1) setImmediate(this.send);
     });
   };
 
