@@ -1,17 +1,20 @@
 /**
  * The decision pipeline: in-process `decide()` (durable audit append included) beside a raw
- * Cedar `statefulIsAuthorized` over the same default pack, and HTTP `POST /v1/decisions`
- * beside a bare Fastify route, all in the same run.
+ * Cedar `statefulIsAuthorized` over the same default pack, one caller's latency beside the
+ * disk's own fsync, and HTTP `POST /v1/decisions` beside a bare Fastify route, all in the
+ * same run; then the same Warden recording in its server thread instead of its writer
+ * thread, to show what the writer thread is worth here.
  */
 import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import Fastify from 'fastify';
-import { rmSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { validateConfig } from '../packages/warden/src/config/load.js';
 import { readDefaultPolicies } from '../packages/warden/src/policy/pack.js';
 import { buildApp } from '../packages/warden/src/server/app.js';
 import { createWarden, type Warden } from '../packages/warden/src/warden.js';
 import type { Row } from './types.js';
-import { benchDir, load, percentile } from './util.js';
+import { benchDir, load, percentile, type LoadResult } from './util.js';
 
 const CONCURRENCY = 64;
 
@@ -82,41 +85,91 @@ async function inProcess(warden: Warden, token: string, seconds: number): Promis
   return { rate: lat.length / ((Date.now() - t0) / 1000), lat: lat.sort((a, b) => a - b) };
 }
 
-export async function benchDecisions(): Promise<Row[]> {
+/**
+ * The floor under one durable decision: fsync of a 4 KiB append to a file in the same
+ * directory the data lives in (the WAL is fsynced before any decision is answered).
+ */
+function fsyncFloor(dir: string, n: number): number[] {
+  const fd = openSync(join(dir, 'fsync-probe'), 'w');
+  const page = Buffer.alloc(4096, 1);
+  const lat: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      writeSync(fd, page);
+      const t0 = process.hrtime.bigint();
+      fsyncSync(fd);
+      lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return lat.sort((a, b) => a - b);
+}
+
+interface Measured {
+  ip: { rate: number; lat: number[] };
+  one: number[];
+  http: LoadResult;
+  /** A bare Fastify route under the same load (same headers and body), when asked for. */
+  bare: LoadResult | undefined;
+}
+
+/** Every measure against one Warden: recording in its writer thread (the default) or in-thread. */
+async function measure(writerThread: boolean, full: boolean): Promise<Measured> {
   const dir = benchDir();
-  const warden = await createWarden(validateConfig({ dataDir: dir, logLevel: 'silent' }));
+  const warden = await createWarden(validateConfig({ dataDir: dir, logLevel: 'silent' }), { writerThread });
   try {
     const token = await setup(warden);
-    const raw = await rawCedar(20_000);
     await inProcess(warden, token, 1); // warm up
     const ip = await inProcess(warden, token, 5);
-    const one = await sequential(warden, token, 3000);
-    const rawRate = 1000 / (raw.reduce((a, b) => a + b, 0) / raw.length);
-
+    const one = full ? await sequential(warden, token, 3000) : [];
     const app = await buildApp(warden);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    const bare = Fastify();
-    bare.post('/v1/decisions', async () => ({ decision: 'allow' }));
-    const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
     const body = JSON.stringify({ tool: 'docs.read', target: 'docs/page-1' });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    let bare: LoadResult | undefined;
+    if (full) {
+      const server = Fastify();
+      server.post('/v1/decisions', async () => ({ decision: 'allow' }));
+      const bareUrl = await server.listen({ port: 0, host: '127.0.0.1' });
+      bare = await load({ url: `${bareUrl}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
+      await server.close();
+    }
     await load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 1 });
-    const baseHttp = await load({ url: `${bareUrl}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
     const http = await load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
-    await bare.close();
     await app.close();
     if (http.non2xx > 0) throw new Error(`POST /v1/decisions answered ${http.non2xx} non-2xx`);
-    return [
-      { name: `decide() in-process, ${CONCURRENCY} callers, durable`, value: ip.rate, unit: 'decisions/s', baseline: { name: 'raw statefulIsAuthorized', value: rawRate }, higherIsBetter: true },
-      { name: `decide() p50, ${CONCURRENCY} callers (queueing included)`, value: percentile(ip.lat, 50), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p50', value: percentile(raw, 50) } },
-      { name: `decide() p99, ${CONCURRENCY} callers (queueing included)`, value: percentile(ip.lat, 99), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p99', value: percentile(raw, 99) } },
-      { name: 'decide() p50, one caller', value: percentile(one, 50), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p50', value: percentile(raw, 50) } },
-      { name: 'decide() p99, one caller', value: percentile(one, 99), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p99', value: percentile(raw, 99) } },
-      { name: 'POST /v1/decisions', value: http.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
-      { name: 'POST /v1/decisions p99', value: http.p99ms, unit: 'ms', baseline: { name: 'bare Fastify POST p99', value: baseHttp.p99ms } },
-    ];
+    return { ip, one, http, bare };
   } finally {
     await warden.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export async function benchDecisions(): Promise<Row[]> {
+  const probeDir = benchDir();
+  const floor = fsyncFloor(probeDir, 2000);
+  rmSync(probeDir, { recursive: true, force: true });
+  const raw = await rawCedar(20_000);
+  const rawRate = 1000 / (raw.reduce((a, b) => a + b, 0) / raw.length);
+  const threaded = await measure(true, true);
+  const inThread = await measure(false, false);
+  const { ip, one, http } = threaded;
+  const baseHttp = threaded.bare as LoadResult;
+  const cedar = { name: 'raw statefulIsAuthorized', value: rawRate };
+  return [
+    { name: `decide() in-process, ${CONCURRENCY} callers, durable`, value: ip.rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
+    { name: `decide() p50, ${CONCURRENCY} callers (queueing included)`, value: percentile(ip.lat, 50), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p50', value: percentile(raw, 50) } },
+    { name: `decide() p99, ${CONCURRENCY} callers (queueing included)`, value: percentile(ip.lat, 99), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p99', value: percentile(raw, 99) } },
+    { name: 'decide() p50, one caller', value: percentile(one, 50), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p50', value: percentile(raw, 50) } },
+    { name: 'decide() p99, one caller', value: percentile(one, 99), unit: 'ms', baseline: { name: 'raw statefulIsAuthorized p99', value: percentile(raw, 99) } },
+    { name: 'decide() p50, one caller, against the disk', value: percentile(one, 50), unit: 'ms', baseline: { name: 'fsync of a 4 KiB append p50', value: percentile(floor, 50) } },
+    { name: 'decide() p99, one caller, against the disk', value: percentile(one, 99), unit: 'ms', baseline: { name: 'fsync of a 4 KiB append p99', value: percentile(floor, 99) } },
+    { name: 'POST /v1/decisions', value: http.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
+    { name: 'POST /v1/decisions p99', value: http.p99ms, unit: 'ms', baseline: { name: 'bare Fastify POST p99', value: baseHttp.p99ms } },
+    // The same Warden recording decisions in its server thread, not its writer thread.
+    { name: `decide() in-process, ${CONCURRENCY} callers, recorded in-thread`, value: inThread.ip.rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
+    { name: 'POST /v1/decisions, recorded in-thread', value: inThread.http.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
+    { name: 'POST /v1/decisions p99, recorded in-thread', value: inThread.http.p99ms, unit: 'ms', baseline: { name: 'bare Fastify POST p99', value: baseHttp.p99ms } },
+  ];
 }

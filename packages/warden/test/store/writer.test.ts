@@ -4,7 +4,7 @@
  * tree; a coded refusal from inside the worker's transaction must reach the caller with its
  * code; closing must not drop what was already sent.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyLocalLog } from '../../src/audit/verify-log.js';
 import { WardenError } from '../../src/errors.js';
 import { codes, decisionWarden, type DecisionTest } from '../decisions/fixtures.js';
@@ -45,6 +45,23 @@ describe('the decision writer thread', () => {
       expect((entry?.entry.data as { id?: string }).id).toBe(a.id);
     }
     expect(await verifyLocalLog(t.dir)).toMatchObject({ ok: true });
+  });
+
+  it('takes every write of the decision path: decisions, outcomes and learned baselines', async () => {
+    const serverThreadAppends = vi.spyOn(t.warden.store.log, 'append');
+    // Rows changed by the server thread's own connection, whatever statement changed them.
+    const changedHere = () => t.warden.store.db.prepare('SELECT total_changes()').pluck().get() as number;
+    const before = changedHere();
+    const d = await t.warden.decisions.decide({ token, tool: 'docs.read', target: 'docs/outcome' });
+    await t.warden.decisions.recordOutcome(token, d.id, { status: 'succeeded' });
+    // The fixture's scorer is neutral and learns nothing: teach the real one directly.
+    await t.warden.behavior.learn({ time: new Date(), agent: 'worker', tool: 'docs.read', categories: ['read'], depth: 0 });
+    await t.warden.behavior.flush();
+    expect(serverThreadAppends).not.toHaveBeenCalled();
+    expect(changedHere()).toBe(before);
+    // Yet all of it is in the database the server thread reads.
+    expect((await t.warden.store.decisions.get(d.id))?.outcome?.status).toBe('succeeded');
+    expect(await t.warden.store.baselines.get('worker')).toBeDefined();
   });
 
   it('hands back a coded refusal from inside its transaction with its code', async () => {

@@ -163,13 +163,29 @@ export function decisionRecorder(db: Db, log: AuditLog): DecisionStore['record']
     });
 }
 
-/** `record` defaults to recording in this thread; the server passes its writer thread's. */
-export function sqliteDecisionStore(db: Db, log: AuditLog, record: DecisionStore['record'] = decisionRecorder(db, log)): DecisionStore {
-  const getStmt = db.prepare<[string], DecisionRow>('SELECT * FROM decisions WHERE id = ?');
+/** Records what happened after a decision, with its own audit entry. */
+export function outcomeWriter(db: Db, log: AuditLog): DecisionStore['setOutcome'] {
   const setOutcome = db.prepare('UPDATE decisions SET outcome = ? WHERE id = ? AND outcome IS NULL');
+  return (id, outcome, event) =>
+    log.append(event, () => {
+      if (setOutcome.run(JSON.stringify(outcome), id).changes !== 1) throw new Error('outcome already recorded');
+    });
+}
+
+/**
+ * The decision store. Its writes run in this thread unless `writes` says otherwise: the
+ * server passes its writer thread's (writer.ts).
+ */
+export function sqliteDecisionStore(
+  db: Db,
+  log: AuditLog,
+  writes: Pick<DecisionStore, 'record' | 'setOutcome'> = { record: decisionRecorder(db, log), setOutcome: outcomeWriter(db, log) },
+): DecisionStore {
+  const getStmt = db.prepare<[string], DecisionRow>('SELECT * FROM decisions WHERE id = ?');
 
   return {
-    record,
+    record: writes.record,
+    setOutcome: writes.setOutcome,
     async get(id) {
       const r = getStmt.get(id);
       return r && decisionFromRow(r);
@@ -199,11 +215,6 @@ export function sqliteDecisionStore(db: Db, log: AuditLog, record: DecisionStore
       }
       const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time DESC, id DESC LIMIT @limit`;
       return (db.prepare(sql).all(params) as DecisionRow[]).map(decisionFromRow);
-    },
-    setOutcome(id, outcome, event) {
-      return log.append(event, () => {
-        if (setOutcome.run(JSON.stringify(outcome), id).changes !== 1) throw new Error('outcome already recorded');
-      });
     },
   };
 }
@@ -340,19 +351,25 @@ export function sqlitePolicyStore(db: Db, log: AuditLog): PolicyStore {
   };
 }
 
-export function sqliteBaselineStore(db: Db): BaselineStore {
-  const get = db.prepare<[string], { data: string }>('SELECT data FROM baselines WHERE agent = ?');
+/** Writes learned baselines, many in one transaction (derived data, not audited). */
+export function baselineWriter(db: Db): BaselineStore['putMany'] {
   const put = db.prepare(`INSERT INTO baselines (agent, data, updated_at) VALUES (@agent, @data, @at)
     ON CONFLICT(agent) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`);
   const putAll = db.transaction((rows: Array<{ agent: string; data: string; at: string }>) => {
     for (const r of rows) put.run(r);
   });
+  return async (rows) => {
+    if (rows.length > 0) putAll.immediate(rows);
+  };
+}
+
+/** Baselines; `putMany` runs in this thread unless the server passes its writer thread's. */
+export function sqliteBaselineStore(db: Db, putMany: BaselineStore['putMany'] = baselineWriter(db)): BaselineStore {
+  const get = db.prepare<[string], { data: string }>('SELECT data FROM baselines WHERE agent = ?');
   return {
     async get(agent) {
       return get.get(agent)?.data;
     },
-    async putMany(rows) {
-      if (rows.length > 0) putAll.immediate(rows);
-    },
+    putMany,
   };
 }

@@ -49,11 +49,11 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
     keys: sqliteKeyStore(db, log),
     signingKeys: sqliteSigningKeyStore(db, log),
     credentials: sqliteCredentialStore(db, log, revision),
-    decisions: sqliteDecisionStore(db, log, writer?.record),
+    decisions: sqliteDecisionStore(db, log, writer),
     approvals: sqliteApprovalStore(db, log),
     discovered: sqliteDiscoveredStore(db),
     policies: sqlitePolicyStore(db, log),
-    baselines: sqliteBaselineStore(db),
+    baselines: sqliteBaselineStore(db, writer?.putBaselines),
     async ping() {
       ping.get();
       writer?.check();

@@ -1,16 +1,16 @@
 /**
  * The writer thread's entry point (see writer.ts): its own connection to the database, its
- * own group-committing log appender, and the same `decisionRecorder` the server thread
- * would use. Requests arrive in batches; answers go back in batches, once each append is
+ * own group-committing log appender, and the same writers (decision, outcome, baselines)
+ * the server thread would use. Requests arrive in batches; answers go back in batches, once each append is
  * durable (committed and its WAL fsynced).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WardenError } from '../../errors.js';
 import type { AppendReceipt } from '../audit-types.js';
 import { openDatabase } from './db.js';
-import { decisionRecorder } from './decisions.js';
+import { baselineWriter, decisionRecorder, outcomeWriter } from './decisions.js';
 import { SqliteLog } from './log.js';
-import type { WriterAnswer, WriterInit, WriterMessage, WriterReply } from './writer.js';
+import type { WriterAnswer, WriterInit, WriterMessage, WriterReply, WriterRequest } from './writer.js';
 
 const port = parentPort;
 if (port === null) throw new Error('writer-thread.ts runs only as a worker thread');
@@ -18,6 +18,8 @@ const init = workerData as WriterInit;
 const db = openDatabase(init.file);
 const log = new SqliteLog(db, { hmacKey: Buffer.from(init.hmacKey) });
 const record = decisionRecorder(db, log);
+const setOutcome = outcomeWriter(db, log);
+const putBaselines = baselineWriter(db);
 port.postMessage('ready' satisfies WriterReply);
 
 let outbox: WriterAnswer[] = [];
@@ -50,6 +52,18 @@ function finish(): void {
   port?.close();
 }
 
+async function perform(r: WriterRequest): Promise<AppendReceipt | undefined> {
+  switch (r.op) {
+    case 'record':
+      return record(r.decision, r.event, r.extra);
+    case 'outcome':
+      return setOutcome(r.id, r.outcome, r.event);
+    case 'baselines':
+      await putBaselines(r.rows);
+      return undefined;
+  }
+}
+
 port.on('message', (message: WriterMessage) => {
   if (message === 'close') {
     closing = true;
@@ -59,10 +73,10 @@ port.on('message', (message: WriterMessage) => {
   }
   for (const r of message) {
     inFlight++;
-    record(r.decision, r.event, r.extra).then(
-      (receipt: AppendReceipt) => {
+    perform(r).then(
+      (receipt: AppendReceipt | undefined) => {
         inFlight--;
-        send({ seq: r.seq, receipt });
+        send(receipt === undefined ? { seq: r.seq } : { seq: r.seq, receipt });
       },
       (err: unknown) => {
         inFlight--;

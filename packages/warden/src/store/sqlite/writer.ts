@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { auditUnavailable } from '../../audit/errors.js';
 import { WardenError } from '../../errors.js';
 import type { AppendReceipt, AuditEvent } from '../audit-types.js';
-import type { DecisionRecord, DecisionStore } from '../decision-types.js';
+import type { BaselineStore, DecisionRecord, DecisionStore } from '../decision-types.js';
 
 /** What the worker is started with. */
 export interface WriterInit {
@@ -25,15 +25,15 @@ export interface WriterInit {
   hmacKey: Uint8Array;
 }
 
-/** One decision to record. */
-export interface WriterRequest {
-  seq: number;
-  decision: Omit<DecisionRecord, 'logIndex'>;
-  event: AuditEvent;
-  extra: Parameters<DecisionStore['record']>[2];
-}
+/** The writes of the decision path: a decision, its outcome, learned baselines. */
+export type WriterOp =
+  | { op: 'record'; decision: Omit<DecisionRecord, 'logIndex'>; event: AuditEvent; extra: Parameters<DecisionStore['record']>[2] }
+  | { op: 'outcome'; id: string; outcome: NonNullable<DecisionRecord['outcome']>; event: AuditEvent }
+  | { op: 'baselines'; rows: Parameters<BaselineStore['putMany']>[0] };
 
-/** The worker's answer to one request. */
+export type WriterRequest = WriterOp & { seq: number };
+
+/** The worker's answer to one request: a receipt (or nothing, for baselines) or an error. */
 export interface WriterAnswer {
   seq: number;
   receipt?: AppendReceipt;
@@ -48,7 +48,7 @@ export type WriterReply = WriterAnswer[] | 'ready';
 const CHUNK = 8;
 
 interface Waiting {
-  resolve: (r: AppendReceipt) => void;
+  resolve: (r: AppendReceipt | undefined) => void;
   reject: (e: unknown) => void;
 }
 
@@ -113,19 +113,36 @@ export class DecisionWriter {
   }
 
   /** As `DecisionStore.record`: resolves once the worker has made the record durable. */
-  readonly record: DecisionStore['record'] = (decision, event, extra = {}) => {
+  readonly record: DecisionStore['record'] = (decision, event, extra = {}) =>
+    this.call({ op: 'record', decision, event, extra }) as Promise<AppendReceipt>;
+
+  /** As `DecisionStore.setOutcome`, on the worker's connection. */
+  readonly setOutcome: DecisionStore['setOutcome'] = (id, outcome, event) =>
+    this.call({ op: 'outcome', id, outcome, event }) as Promise<AppendReceipt>;
+
+  /** As `BaselineStore.putMany`, on the worker's connection. */
+  readonly putBaselines: BaselineStore['putMany'] = async (rows) => {
+    if (rows.length > 0) await this.call({ op: 'baselines', rows });
+  };
+
+  /**
+   * The decision path's writes all go through the worker: two connections taking turns at
+   * the write lock would make the server thread wait for it (SQLite's busy handler sleeps,
+   * blocking the event loop) and drop its page cache at every turn.
+   */
+  private call(op: WriterOp): Promise<AppendReceipt | undefined> {
     if (this.dead !== undefined || this.closed) return Promise.reject(auditUnavailable(this.dead, 'the audit log could not be written'));
-    return new Promise<AppendReceipt>((resolve, reject) => {
+    return new Promise<AppendReceipt | undefined>((resolve, reject) => {
       const seq = ++this.seq;
       this.waiting.set(seq, { resolve, reject });
-      this.outbox.push({ seq, decision, event, extra });
+      this.outbox.push({ ...op, seq });
       // Nothing in flight: send at once (a lone caller waits for no batch). Otherwise one
       // message per turn of the event loop, or per CHUNK decisions if more come at once, so
       // that the worker commits one batch while the next is being decided.
       if (this.waiting.size === 1 || this.outbox.length >= CHUNK) this.send();
       else if (this.outbox.length === 1) setImmediate(this.send);
     });
-  };
+  }
 
   /** Throws while the worker is gone: for readiness. */
   check(): void {
@@ -166,9 +183,9 @@ export class DecisionWriter {
     const w = this.waiting.get(answer.seq);
     if (w === undefined) return;
     this.waiting.delete(answer.seq);
-    if (answer.receipt !== undefined) w.resolve(answer.receipt);
-    else if (answer.error?.code !== undefined) w.reject(new WardenError(answer.error.code, answer.error.message, answer.error.details));
-    else w.reject(new Error(answer.error?.message ?? 'the writer thread gave no answer'));
+    if (answer.error === undefined) w.resolve(answer.receipt);
+    else if (answer.error.code !== undefined) w.reject(new WardenError(answer.error.code, answer.error.message, answer.error.details));
+    else w.reject(new Error(answer.error.message));
   }
 
   private fail(err: unknown): void {
