@@ -64,6 +64,15 @@ describe('the decision writer thread', () => {
     expect(await t.warden.store.baselines.get('worker')).toBeDefined();
   });
 
+  it('counts unidentified callers without the server thread writing', async () => {
+    const changedHere = () => t.warden.store.db.prepare('SELECT total_changes()').pluck().get() as number;
+    const before = changedHere();
+    const refused = await t.decide('not-a-token', { tool: 'docs.read' });
+    expect(refused.statusCode).toBe(401);
+    expect(changedHere()).toBe(before);
+    expect((await t.warden.store.discovered.list()).some((d) => d.kind === 'traffic')).toBe(true);
+  });
+
   it('hands back a coded refusal from inside its transaction with its code', async () => {
     const d = await t.warden.decisions.decide({ token, tool: 'docs.read' });
     const rec = await t.warden.store.decisions.get(d.id);

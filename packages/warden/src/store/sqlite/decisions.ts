@@ -299,19 +299,30 @@ class NotPending extends Error {}
 /** Unidentified callers kept at most: anyone can send a bad token, nobody may fill the disk. */
 export const DISCOVERED_CAP = 10_000;
 
-export function sqliteDiscoveredStore(db: Db): DiscoveredStore {
+/** Counts an unidentified caller (upsert, capped; not audited). */
+export function discoveredWriter(db: Db): DiscoveredStore['seen'] {
   const bump = db.prepare('UPDATE discovered SET last_seen_at = @at, detail = @detail, count = count + 1 WHERE key = @key');
   const insert = db.prepare(`INSERT OR IGNORE INTO discovered (key, kind, label, detail, first_seen_at, last_seen_at, count)
     SELECT @key, @kind, @label, @detail, @at, @at, 1 WHERE (SELECT COUNT(*) FROM discovered) < ${DISCOVERED_CAP}`);
+  const upsert = db.transaction((row: Record<string, unknown>) => {
+    // Known callers are counted; new ones are added only while the table is under its cap.
+    if (bump.run(row).changes === 0) insert.run(row);
+  });
+  return async (rec) => {
+    upsert.immediate({ ...rec, detail: JSON.stringify(rec.detail) });
+  };
+}
+
+/**
+ * Unidentified callers; `seen` runs in this thread unless the server passes its writer
+ * thread's (a flood of bad tokens must not make the event loop wait for the write lock).
+ */
+export function sqliteDiscoveredStore(db: Db, seen: DiscoveredStore['seen'] = discoveredWriter(db)): DiscoveredStore {
   const listStmt = db.prepare<[], { key: string; kind: DiscoveredRecord['kind']; label: string; detail: string; first_seen_at: string; last_seen_at: string; count: number }>(
     'SELECT * FROM discovered ORDER BY last_seen_at DESC LIMIT 1000',
   );
   return {
-    async seen(rec) {
-      const row = { ...rec, detail: JSON.stringify(rec.detail) };
-      // Known callers are counted; new ones are added only while the table is under its cap.
-      if (bump.run(row).changes === 0) insert.run(row);
-    },
+    seen,
     async list() {
       return listStmt.all().map((r) => ({
         key: r.key,

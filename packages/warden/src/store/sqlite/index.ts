@@ -51,7 +51,7 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
     credentials: sqliteCredentialStore(db, log, revision),
     decisions: sqliteDecisionStore(db, log, writer),
     approvals: sqliteApprovalStore(db, log),
-    discovered: sqliteDiscoveredStore(db),
+    discovered: sqliteDiscoveredStore(db, writer?.seen),
     policies: sqlitePolicyStore(db, log),
     baselines: sqliteBaselineStore(db, writer?.putBaselines),
     async ping() {

@@ -1,14 +1,14 @@
 /**
  * The writer thread's entry point (see writer.ts): its own connection to the database, its
- * own group-committing log appender, and the same writers (decision, outcome, baselines)
- * the server thread would use. Requests arrive in batches; answers go back in batches, once each append is
- * durable (committed and its WAL fsynced).
+ * own group-committing log appender, and the same writers (decision, outcome, baselines,
+ * unidentified callers) the server thread would use. Requests arrive in batches; answers
+ * go back in batches, once each append is durable (committed and its WAL fsynced).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WardenError } from '../../errors.js';
 import type { AppendReceipt } from '../audit-types.js';
 import { openDatabase } from './db.js';
-import { baselineWriter, decisionRecorder, outcomeWriter } from './decisions.js';
+import { baselineWriter, decisionRecorder, discoveredWriter, outcomeWriter } from './decisions.js';
 import { SqliteLog } from './log.js';
 import type { WriterAnswer, WriterInit, WriterMessage, WriterReply, WriterRequest } from './writer.js';
 
@@ -20,6 +20,7 @@ const log = new SqliteLog(db, { hmacKey: Buffer.from(init.hmacKey) });
 const record = decisionRecorder(db, log);
 const setOutcome = outcomeWriter(db, log);
 const putBaselines = baselineWriter(db);
+const seen = discoveredWriter(db);
 port.postMessage('ready' satisfies WriterReply);
 
 let outbox: WriterAnswer[] = [];
@@ -60,6 +61,9 @@ async function perform(r: WriterRequest): Promise<AppendReceipt | undefined> {
       return setOutcome(r.id, r.outcome, r.event);
     case 'baselines':
       await putBaselines(r.rows);
+      return undefined;
+    case 'discovered':
+      await seen(r.rec);
       return undefined;
   }
 }

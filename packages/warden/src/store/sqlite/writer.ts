@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { auditUnavailable } from '../../audit/errors.js';
 import { WardenError } from '../../errors.js';
 import type { AppendReceipt, AuditEvent } from '../audit-types.js';
-import type { BaselineStore, DecisionRecord, DecisionStore } from '../decision-types.js';
+import type { BaselineStore, DecisionRecord, DecisionStore, DiscoveredStore } from '../decision-types.js';
 
 /** What the worker is started with. */
 export interface WriterInit {
@@ -25,11 +25,12 @@ export interface WriterInit {
   hmacKey: Uint8Array;
 }
 
-/** The writes of the decision path: a decision, its outcome, learned baselines. */
+/** The writes of the decision path: a decision, its outcome, learned baselines, unidentified callers. */
 export type WriterOp =
   | { op: 'record'; decision: Omit<DecisionRecord, 'logIndex'>; event: AuditEvent; extra: Parameters<DecisionStore['record']>[2] }
   | { op: 'outcome'; id: string; outcome: NonNullable<DecisionRecord['outcome']>; event: AuditEvent }
-  | { op: 'baselines'; rows: Parameters<BaselineStore['putMany']>[0] };
+  | { op: 'baselines'; rows: Parameters<BaselineStore['putMany']>[0] }
+  | { op: 'discovered'; rec: Parameters<DiscoveredStore['seen']>[0] };
 
 export type WriterRequest = WriterOp & { seq: number };
 
@@ -123,6 +124,11 @@ export class DecisionWriter {
   /** As `BaselineStore.putMany`, on the worker's connection. */
   readonly putBaselines: BaselineStore['putMany'] = async (rows) => {
     if (rows.length > 0) await this.call({ op: 'baselines', rows });
+  };
+
+  /** As `DiscoveredStore.seen`, on the worker's connection. */
+  readonly seen: DiscoveredStore['seen'] = async (rec) => {
+    await this.call({ op: 'discovered', rec });
   };
 
   /**
