@@ -10,9 +10,9 @@
  * Checked on every use, cached or not: that Warden issued it and nobody revoked it or any
  * token it descends from, and that every agent in its chain is registered and active.
  *
- * A token that passed the first checks is cached by `jti` (bounded LRU, until it expires),
- * so its next use costs no Ed25519 verification; the cached entry is used only for the
- * byte-identical token. The per-use checks always ask the store, in one query over primary
+ * A token that passed the first checks is cached, keyed by the token itself (bounded LRU,
+ * until it expires), so its next use costs no Ed25519 verification: only the byte-identical
+ * token finds the entry. The per-use checks always ask the store, in one query over primary
  * keys; the store answers from memory only while no process has changed an agent, tool or
  * credential since (store/sqlite/revision.ts), so a revocation or suspension made by this
  * process or another (the CLI while the server runs) applies on the very next use. A
