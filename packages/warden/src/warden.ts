@@ -114,98 +114,104 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     writerThread: options.writerThread ?? true,
     onWriterFailure: (err) => options.log?.error({ err }, 'the decision writer thread stopped: decisions fail closed until restart'),
   });
+  // Whatever fails from here on, the store (and its writer thread, which would keep the
+  // process alive) is closed before the error goes up.
   try {
     await store.writer?.ready;
+    const audit = new AuditService({
+      db: store.db,
+      log: store.log,
+      dataDir,
+      logOrigin: config.logOrigin,
+      masterKey: config.masterKey,
+      checkpointIntervalMs: config.checkpointIntervalMs,
+      now,
+      onError: (err) => options.log?.error({ err }, 'audit checkpoint failed'),
+    });
+    audit.start();
+    const agents = new AgentRegistry(store, now);
+    const tools = new ToolCatalog(store, now);
+    const keys = new ApiKeys(store, now);
+    const policy = new PolicyService(store.policies, store.decisions, now);
+    const identity = await createIdentity({ store, agents, config, dataDir, now, delegationCheck: delegationCheck(store, policy, now) });
+
+    // Tool categories from the config file: applied when they differ from what is stored,
+    // unless an administrator has set that tool since.
+    for (const t of config.tools) {
+      const existing = await store.tools.get(t.name);
+      if (existing?.source === 'admin') continue;
+      const same = existing && JSON.stringify(existing.categories) === JSON.stringify([...new Set(t.categories)].sort());
+      if (!same) {
+        await tools.put(t.name, { categories: t.categories, description: t.description, server: t.server }, 'system', 'config');
+      }
+    }
+
+    const events = new EventBus();
+    const approvals = new ApprovalQueue({ approvals: store.approvals, events, now });
+    const behavior = new BehaviorService(store.baselines, {
+      now,
+      config: { detectors: { allowedHosts: [...config.behavior.allowedHosts] } },
+      sensitiveTargets: config.behavior.sensitiveTargets,
+      ...(config.behavior.intentJudge ? { judge: modelJudge(config.behavior.intentJudge) } : {}),
+    });
+    const risk = options.risk ?? behavior;
+    const pipeline = new DecisionPipeline({
+      verifier: identity,
+      revision: () => store.revision(),
+      agents: store.agents,
+      tools: store.tools,
+      risk,
+      policy,
+      decisions: store.decisions,
+      approvals: store.approvals,
+      discovered: store.discovered,
+      events,
+      now,
+      approvalTtlSeconds: config.approvalTtlSeconds,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    const decisions = new DecisionService(pipeline, approvals, store.decisions, identity, now);
+    const webhooks = new WebhookNotifier(config.webhooks, events, options.log ? { log: options.log } : {});
+    // The kill switch also withdraws every held action of the agent.
+    agents.onSuspend((id, actor) => approvals.cancelForAgent(id, actor).then(() => undefined));
+    agents.onSuspend(async (id) => events.emit('agent.suspended', { id }));
+    // Approvals expire on their own, each expiry on the record.
+    const sweeper = setInterval(() => void approvals.sweep().catch((err: unknown) => options.log?.error({ err }, 'approval sweep failed')), 1000);
+    sweeper.unref();
+
+    let closed = false;
+    return {
+      config,
+      dataDir,
+      store,
+      agents,
+      tools,
+      keys,
+      identity,
+      events,
+      policy,
+      approvals,
+      decisions,
+      behavior,
+      risk,
+      audit,
+      now,
+      async close() {
+        if (closed) return;
+        closed = true;
+        clearInterval(sweeper);
+        webhooks.close();
+        await behavior.close();
+        // The writer thread first: what it committed is fsynced before it stops, so the
+        // last checkpoint covers it, and covers only what is on disk.
+        await store.writer?.close();
+        // Commits what is queued and signs the last checkpoint before the store closes.
+        await audit.close();
+        await store.close();
+      },
+    };
   } catch (err) {
-    await store.close();
+    await store.close().catch(() => undefined);
     throw err;
   }
-  const audit = new AuditService({
-    db: store.db,
-    log: store.log,
-    dataDir,
-    logOrigin: config.logOrigin,
-    masterKey: config.masterKey,
-    checkpointIntervalMs: config.checkpointIntervalMs,
-    now,
-    onError: (err) => options.log?.error({ err }, 'audit checkpoint failed'),
-  });
-  audit.start();
-  const agents = new AgentRegistry(store, now);
-  const tools = new ToolCatalog(store, now);
-  const keys = new ApiKeys(store, now);
-  const policy = new PolicyService(store.policies, store.decisions, now);
-  const identity = await createIdentity({ store, agents, config, dataDir, now, delegationCheck: delegationCheck(store, policy, now) });
-
-  // Tool categories from the config file: applied when they differ from what is stored,
-  // unless an administrator has set that tool since.
-  for (const t of config.tools) {
-    const existing = await store.tools.get(t.name);
-    if (existing?.source === 'admin') continue;
-    const same = existing && JSON.stringify(existing.categories) === JSON.stringify([...new Set(t.categories)].sort());
-    if (!same) {
-      await tools.put(t.name, { categories: t.categories, description: t.description, server: t.server }, 'system', 'config');
-    }
-  }
-
-  const events = new EventBus();
-  const approvals = new ApprovalQueue({ approvals: store.approvals, events, now });
-  const behavior = new BehaviorService(store.baselines, {
-    now,
-    config: { detectors: { allowedHosts: [...config.behavior.allowedHosts] } },
-    sensitiveTargets: config.behavior.sensitiveTargets,
-    ...(config.behavior.intentJudge ? { judge: modelJudge(config.behavior.intentJudge) } : {}),
-  });
-  const risk = options.risk ?? behavior;
-  const pipeline = new DecisionPipeline({
-    verifier: identity,
-    agents: store.agents,
-    tools: store.tools,
-    risk,
-    policy,
-    decisions: store.decisions,
-    approvals: store.approvals,
-    discovered: store.discovered,
-    events,
-    now,
-    approvalTtlSeconds: config.approvalTtlSeconds,
-    ...(options.log ? { log: options.log } : {}),
-  });
-  const decisions = new DecisionService(pipeline, approvals, store.decisions, identity, now);
-  const webhooks = new WebhookNotifier(config.webhooks, events, options.log ? { log: options.log } : {});
-  // The kill switch also withdraws every held action of the agent.
-  agents.onSuspend((id, actor) => approvals.cancelForAgent(id, actor).then(() => undefined));
-  agents.onSuspend(async (id) => events.emit('agent.suspended', { id }));
-  // Approvals expire on their own, each expiry on the record.
-  const sweeper = setInterval(() => void approvals.sweep().catch((err: unknown) => options.log?.error({ err }, 'approval sweep failed')), 1000);
-  sweeper.unref();
-
-  let closed = false;
-  return {
-    config,
-    dataDir,
-    store,
-    agents,
-    tools,
-    keys,
-    identity,
-    events,
-    policy,
-    approvals,
-    decisions,
-    behavior,
-    risk,
-    audit,
-    now,
-    async close() {
-      if (closed) return;
-      closed = true;
-      clearInterval(sweeper);
-      webhooks.close();
-      await behavior.close();
-      // Commits what is queued and signs the last checkpoint before the store closes.
-      await audit.close();
-      await store.close();
-    },
-  };
 }

@@ -23,6 +23,8 @@ import type { CredentialVerifier, DecisionRequest, DecisionResponse, PolicyEvalu
 
 export interface PipelineDeps {
   verifier: CredentialVerifier;
+  /** The store's state revision (`Store.revision`): what an allow is recorded against. */
+  revision: () => number;
   agents: AgentStore;
   tools: ToolStore;
   risk: RiskScorer;
@@ -38,6 +40,9 @@ export interface PipelineDeps {
 
 /** Held calls one agent may have waiting for a human at once. */
 export const MAX_PENDING_PER_AGENT = 100;
+
+/** Times one call is decided afresh because the state it read changed meanwhile. */
+const MAX_REDECIDE = 5;
 
 const NEUTRAL_RISK: RiskResult = { score: 0, factors: [], findings: [] };
 
@@ -65,10 +70,19 @@ function chainText(cred: VerifiedCredential): string {
 export class DecisionPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  async decide(request: DecisionRequest): Promise<DecisionResponse> {
+  async decide(request: DecisionRequest, attempt = 0): Promise<DecisionResponse> {
     const { deps } = this;
     // Judge (and bind approvals to) the path the tool will resolve, not its spelling.
     const req = request.target === undefined ? request : { ...request, target: normalizeTarget(request.target) };
+    // Read before anything else: every row read below is at least this fresh. A store that
+    // cannot answer gives NaN, which no recorded revision equals: nothing is let through on
+    // it (the credential check below reports the store itself).
+    let basis = Number.NaN;
+    try {
+      basis = deps.revision();
+    } catch {
+      // Reported by the credential check, which reads the same store.
+    }
     const at = deps.now();
     let cred: VerifiedCredential;
     try {
@@ -226,12 +240,19 @@ export class DecisionPipeline {
       receipt = await deps.decisions.record(record, this.auditEvent(record, req, approval), {
         ...(approval ? { createApproval: approval } : {}),
         ...(consume ? { consumeApproval: consume } : {}),
+        basis,
       });
     } catch (err) {
       // Another call used this single-use approval between our read and our write (the
       // store refuses the second use atomically): nothing was recorded, so decide afresh,
       // which now finds the approval used up.
-      if (consume && /approval already used/.test(String(err))) return this.decide(req);
+      if (consume && /approval already used/.test(String(err))) return this.decide(req, attempt);
+      // An agent, tool or credential changed while this was decided: nothing was recorded;
+      // decide again on the new state (a later turn, so nothing is served from before).
+      if (/state changed/.test(String(err))) {
+        if (attempt >= MAX_REDECIDE) throw auditUnavailable(err, 'the state kept changing while this action was decided');
+        return this.decide(req, attempt + 1);
+      }
       throw err;
     }
 

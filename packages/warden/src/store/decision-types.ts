@@ -96,11 +96,15 @@ export interface DecisionStore {
   /**
    * Records the decision (and, with it, creates or consumes an approval, and moves the
    * agent's last-seen time) atomically with its audit entry.
+   *
+   * `basis` is the state revision (`Store.revision`) the decision was made under. An allow,
+   * or an approval's use, is refused with the error `state changed` (nothing recorded) if
+   * any agent, tool or credential changed since: the caller decides again.
    */
   record(
     decision: Omit<DecisionRecord, 'logIndex'>,
     event: AuditEvent,
-    extra?: { createApproval?: ApprovalRecord; consumeApproval?: { id: string; at: string } },
+    extra?: { createApproval?: ApprovalRecord; consumeApproval?: { id: string; at: string }; basis?: number },
   ): Promise<AppendReceipt>;
   get(id: string): Promise<DecisionRecord | undefined>;
   search(q: DecisionQuery): Promise<DecisionRecord[]>;

@@ -101,6 +101,11 @@ export interface Store {
   readonly discovered: DiscoveredStore;
   readonly policies: PolicyStore;
   readonly baselines: BaselineStore;
+  /**
+   * A number that changes whenever any agent, tool or credential changes, in any process
+   * (read at most once per turn of the event loop; see sqlite/revision.ts).
+   */
+  revision(): number;
   /** Resolves when the store answers a trivial query; for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;

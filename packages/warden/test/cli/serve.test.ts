@@ -100,4 +100,12 @@ describe('warden serve', () => {
     expect(w.stderr()).toBe('warden: invalid configuration: `WARDEN_PORT` must be a whole number, got `abc` (INVALID_CONFIG)\n');
     expect(w.stdout()).not.toMatch(SERVING);
   });
+
+  it('exits, instead of hanging on its writer thread, when the start fails after the store opened', async () => {
+    // Valid to the configuration schema, refused later by the audit log (a checkpoint origin has no spaces).
+    const w = start({ WARDEN_LOG_ORIGIN: 'bad origin' });
+    expect(await w.exited).toEqual({ code: 1, signal: null });
+    expect(w.stderr()).toMatch(/^warden: .*origin/);
+    expect(w.stdout()).not.toMatch(SERVING);
+  });
 });

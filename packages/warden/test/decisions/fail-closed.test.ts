@@ -205,6 +205,33 @@ describe('an audit log that cannot be written', () => {
   });
 });
 
+describe('state that keeps changing while a call is decided', () => {
+  let t: DecisionTest;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await decisionWarden();
+    token = await setUp(t);
+  });
+  afterEach(() => vi.restoreAllMocks());
+  afterAll(() => t.close());
+
+  it('decides again a bounded number of times, then answers 503 AUDIT_UNAVAILABLE, never allow', async () => {
+    const record = vi.spyOn(t.warden.store.decisions, 'record').mockRejectedValue(new Error('state changed'));
+    const res = await t.decide(token, { tool: 'forum.read' });
+    expectError(res, 503, 'AUDIT_UNAVAILABLE');
+    expect(record).toHaveBeenCalledTimes(6);
+  });
+
+  it('records the second attempt when the first met a change', async () => {
+    const real = t.warden.store.decisions.record;
+    const record = vi.spyOn(t.warden.store.decisions, 'record').mockRejectedValueOnce(new Error('state changed')).mockImplementation(real);
+    const res = await t.decide(token, { tool: 'forum.read' });
+    expect(res.json().decision).toBe('allow');
+    expect(record).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('a writer thread that cannot record', () => {
   let t: DecisionTest;
   let token: string;

@@ -62,6 +62,25 @@ describe('a change made by another process', () => {
     expect(answer.decision).toBe('pending');
   });
 
+  // The revision is read once per turn of the event loop: a change committed elsewhere in
+  // the middle of a turn is caught under the write lock, where the allow is recorded.
+  it('a revocation committed in the middle of a turn still stops a call decided in that turn', async () => {
+    const jti = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti as string;
+    void t.warden.identity.verify(token); // state read in this turn, as by a decision under way
+    other.db.prepare('UPDATE credentials SET revoked_at = ?, revoked_reason = ? WHERE jti = ?').run(new Date().toISOString(), 'test', jti);
+    const err = await t.warden.decisions.decide({ token, tool: 'docs.read', target: 'docs/mid-turn' }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('TOKEN_REVOKED');
+    const recorded = await t.warden.store.decisions.search({ agent: 'worker', limit: 100 });
+    expect(recorded.filter((d) => d.target === 'docs/mid-turn')).toEqual([]);
+  });
+
+  it('a tool recategorised in the middle of a turn is decided on its new categories', async () => {
+    void t.warden.identity.verify(token);
+    other.db.prepare('UPDATE tools SET categories = ? WHERE name = ?').run('["publish"]', 'docs.read');
+    const answer = await t.warden.decisions.decide({ token, tool: 'docs.read', target: 'docs/mid-turn' });
+    expect(answer.decision).toBe('pending');
+  });
+
   it('a last-seen update alone does not throw the caches away', async () => {
     const before = other.db.prepare('SELECT n FROM state_revision').pluck().get();
     await t.decide(token, { tool: 'docs.read' });

@@ -4,10 +4,41 @@
  * tree; a coded refusal from inside the worker's transaction must reach the caller with its
  * code; closing must not drop what was already sent.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyLocalLog } from '../../src/audit/verify-log.js';
 import { WardenError } from '../../src/errors.js';
+import type { RiskScorer } from '../../src/decisions/types.js';
 import { codes, decisionWarden, type DecisionTest } from '../decisions/fixtures.js';
+
+describe('a request the writer thread cannot be sent', () => {
+  it('fails only that request, not the others sent with it', async () => {
+    // A custom scorer that puts a function (which cannot cross threads) into one call's factors.
+    const scorer: RiskScorer = {
+      score: async (input) => ({
+        score: 0,
+        factors: input.target === 'docs/odd' ? [{ code: 'ODD', points: 0, message: 'odd', extra: () => 1 } as never] : [],
+        findings: [],
+      }),
+      learn: async () => undefined,
+      attempted: async () => undefined,
+    };
+    const t = await decisionWarden({}, { risk: scorer });
+    try {
+      await t.register('worker', ['docs.*']);
+      await t.categorise('docs.read', ['read']);
+      const token = await t.grant('worker', ['docs.read']);
+      const targets = ['docs/1', 'docs/2', 'docs/odd', 'docs/3', 'docs/4', 'docs/5'];
+      const settled = await Promise.allSettled(targets.map((target) => t.warden.decisions.decide({ token, tool: 'docs.read', target })));
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      const recorded = (await t.warden.store.decisions.search({ agent: 'worker', limit: 100 })).map((d) => d.target).sort();
+      expect(recorded).toEqual(['docs/1', 'docs/2', 'docs/3', 'docs/4', 'docs/5']);
+    } finally {
+      await t.close();
+    }
+  });
+});
 
 describe('the decision writer thread', () => {
   let t: DecisionTest;
@@ -84,6 +115,26 @@ describe('the decision writer thread', () => {
     expect(err).toBeInstanceOf(WardenError);
     expect((err as WardenError).code).toBe('ACTOR_SUSPENDED');
     expect(await t.warden.store.decisions.get('dec_refused')).toBeUndefined();
+  });
+
+  it('closes after its last commit is on disk, so the last checkpoint covers every recorded decision', async () => {
+    const inFlight = Array.from({ length: 1000 }, (_, i) => t.warden.decisions.decide({ token, tool: 'docs.read', target: `docs/last-${i}` }).catch(() => undefined));
+    // Close while the worker holds many of them, sent but not yet answered.
+    const sentNotAnswered = () => (t.warden.store.writer as unknown as { waiting: Map<number, unknown> }).waiting.size;
+    for (let turn = 0; turn < 10_000 && sentNotAnswered() < 8; turn++) await new Promise((r) => setImmediate(r));
+    expect(sentNotAnswered()).toBeGreaterThanOrEqual(8);
+    await t.warden.close();
+    const answered = (await Promise.all(inFlight)).filter((r) => r !== undefined);
+    expect(answered.length).toBeGreaterThanOrEqual(8);
+    const db = new Database(join(t.dir, 'warden.db'), { readonly: true });
+    try {
+      const size = db.prepare('SELECT COUNT(*) FROM audit_entries').pluck().get() as number;
+      const signed = db.prepare('SELECT MAX(size) FROM audit_checkpoints').pluck().get() as number;
+      expect(signed).toBe(size);
+    } finally {
+      db.close();
+    }
+    expect(await verifyLocalLog(t.dir)).toMatchObject({ ok: true });
   });
 
   it('records what it was sent before closing, then refuses', async () => {

@@ -119,13 +119,20 @@ export function decisionRecorder(db: Db, log: AuditLog): DecisionStore['record']
   const touch = db.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)');
   const consume = db.prepare("UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND used_at IS NULL");
   const statusOf = db.prepare<[string], string>('SELECT status FROM agents WHERE id = ?').pluck();
+  const revisionNow = db.prepare<[], number>('SELECT n FROM state_revision WHERE id = 1').pluck();
   return (decision, event, extra = {}) =>
     log.append(event, (index) => {
+      const letsThrough = decision.decision === 'allow' || extra.consumeApproval !== undefined;
       // INVARIANT: nothing is let through for an agent suspended while it was being decided:
       // the status is read again inside the transaction that records the answer.
-      if ((decision.decision === 'allow' || extra.consumeApproval) && statusOf.get(decision.agent) !== 'active') {
+      if (letsThrough && statusOf.get(decision.agent) !== 'active') {
         throw new WardenError('ACTOR_SUSPENDED', `agent \`${decision.agent}\` was suspended while this action was being decided`);
       }
+      // INVARIANT: nothing is let through on state that changed while it was being decided
+      // (a token revoked, a delegator suspended, a scope narrowed, a tool recategorised, by
+      // this process or another): under the write lock, the revision must still be the one
+      // the decision read. Otherwise nothing is recorded and the caller decides again.
+      if (letsThrough && extra.basis !== undefined && revisionNow.get() !== extra.basis) throw new Error('state changed');
       if (extra.consumeApproval && consume.run(extra.consumeApproval.at, extra.consumeApproval.id).changes !== 1) {
         throw new Error('approval already used');
       }

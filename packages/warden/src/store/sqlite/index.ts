@@ -54,6 +54,7 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
     discovered: sqliteDiscoveredStore(db, writer?.seen),
     policies: sqlitePolicyStore(db, log),
     baselines: sqliteBaselineStore(db, writer?.putBaselines),
+    revision,
     async ping() {
       ping.get();
       writer?.check();

@@ -20,7 +20,7 @@
  * used only when the size read matches the size it was cached at.
  */
 import { createHmac } from 'node:crypto';
-import { close as closeFd, existsSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { close as closeFd, closeSync, existsSync, fsync, fsyncSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { auditUnavailable } from '../../audit/errors.js';
 import { canonicalText } from '../../audit/canonical.js';
@@ -216,9 +216,22 @@ export class SqliteLog implements AuditLog, HashReader {
     });
   }
 
-  /** Fsyncs the WAL now, on this thread: for the rare caller that must not race a commit. */
+  /**
+   * Fsyncs the WAL now, on this thread: for the rare caller that must not race a commit.
+   * It is one file, so this also covers what other connections (the writer thread, another
+   * process) committed to it; once this appender has closed its descriptor, it opens one.
+   */
   syncWal(): void {
-    if (this.walFd !== undefined) fsyncSync(this.walFd);
+    if (this.walFd !== undefined) {
+      fsyncSync(this.walFd);
+    } else if (!this.db.memory && existsSync(`${this.db.name}-wal`)) {
+      const fd = openSync(`${this.db.name}-wal`, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
   }
 
   private closeWal(): void {

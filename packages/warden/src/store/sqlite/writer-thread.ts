@@ -42,8 +42,10 @@ function drain(): void {
 }
 
 function errorOf(err: unknown): WriterAnswer['error'] {
-  if (err instanceof WardenError) return { code: err.code, message: err.message, ...(err.details ? { details: { ...err.details } } : {}) };
-  return { message: err instanceof Error ? err.message : String(err) };
+  // The cause (an SQLite error behind AUDIT_UNAVAILABLE, say) goes along for the server's log.
+  const cause = err instanceof Error && err.cause !== undefined ? { cause: String(err.cause instanceof Error ? err.cause.message : err.cause) } : {};
+  if (err instanceof WardenError) return { code: err.code, message: err.message, ...(err.details ? { details: { ...err.details } } : {}), ...cause };
+  return { message: err instanceof Error ? err.message : String(err), ...cause };
 }
 
 function finish(): void {

@@ -38,7 +38,7 @@ export type WriterRequest = WriterOp & { seq: number };
 export interface WriterAnswer {
   seq: number;
   receipt?: AppendReceipt;
-  error?: { code?: string; message: string; details?: Record<string, unknown> };
+  error?: { code?: string; message: string; details?: Record<string, unknown>; cause?: string };
 }
 
 export type WriterMessage = WriterRequest[] | 'close';
@@ -179,9 +179,16 @@ export class DecisionWriter {
     }
     try {
       this.worker.postMessage(batch satisfies WriterMessage);
-    } catch (err) {
-      // Not clonable: only plain JSON reaches here (the pipeline checks), but never hang.
-      for (const r of batch) this.settle({ seq: r.seq, error: { message: String(err) } });
+    } catch {
+      // Something in the batch cannot be cloned (a custom scorer's function, say): send
+      // them one by one, so only that request fails, and never hangs.
+      for (const r of batch) {
+        try {
+          this.worker.postMessage([r] satisfies WriterMessage);
+        } catch (err) {
+          this.settle({ seq: r.seq, error: { message: `the record could not be sent to the writer thread: ${String(err)}` } });
+        }
+      }
     }
   };
 
@@ -189,9 +196,14 @@ export class DecisionWriter {
     const w = this.waiting.get(answer.seq);
     if (w === undefined) return;
     this.waiting.delete(answer.seq);
-    if (answer.error === undefined) w.resolve(answer.receipt);
-    else if (answer.error.code !== undefined) w.reject(new WardenError(answer.error.code, answer.error.message, answer.error.details));
-    else w.reject(new Error(answer.error.message));
+    if (answer.error === undefined) {
+      w.resolve(answer.receipt);
+      return;
+    }
+    const { code, message, details, cause } = answer.error;
+    const err = code === undefined ? new Error(message) : new WardenError(code, message, details);
+    if (cause !== undefined) err.cause = new Error(cause);
+    w.reject(err);
   }
 
   private fail(err: unknown): void {
