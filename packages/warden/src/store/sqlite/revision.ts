@@ -19,8 +19,10 @@ import type { Db } from './db.js';
  * It is read at most once per turn of the event loop. A statement of its own costs a read
  * transaction on the WAL (about 4 µs here, mostly locking the shared index), as much as
  * the rows it guards; with many decisions in flight, one read serves all those that run
- * in the same turn. A change committed during that turn is seen from the next one on: no
- * change is acknowledged to anyone (its log entry is fsynced first) before a later turn.
+ * in the same turn. A change another process commits during that turn is seen from the
+ * next one on; what a decision lets through is safe all the same, because an allow is
+ * recorded only if the counter, read again under the write lock, still equals the value
+ * the decision started from (decisions.ts, `decisionRecorder`).
  */
 export function stateRevision(db: Db): () => number {
   const stmt = db.prepare<[], number>('SELECT n FROM state_revision WHERE id = 1').pluck();
