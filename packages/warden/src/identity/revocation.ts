@@ -8,7 +8,7 @@
  * store's cache of those answers is dropped by any change in any process (state revision,
  * store/sqlite/revision.ts); an allow is recorded only if that revision has not moved
  * since the decision began. So nothing here has to reach other processes: once `revoke`
- * resolves, no use anywhere is let through.
+ * resolves, no decision anywhere lets its use through.
  * Verification also checks every ancestor, so a token exchanged from a parent at the very
  * moment the parent is revoked (and so missed by the cascade) is refused all the same.
  */
