@@ -86,6 +86,16 @@ export async function decisionWarden(overrides: Partial<ConfigInput> = {}, optio
   };
 }
 
+/**
+ * Registers `agent:worker` (scope `docs.*`), catalogs `docs.read` as a read and returns a
+ * token granted `docs.read`: a caller whose calls are allowed.
+ */
+export async function docsReader(t: DecisionTest): Promise<string> {
+  await t.register('worker', ['docs.*']);
+  await t.categorise('docs.read', ['read']);
+  return t.grant('worker', ['docs.read']);
+}
+
 /** The reason codes of a decision answer, in order. */
 export function codes(answer: { reasons: Array<{ code: string }> }): string[] {
   return answer.reasons.map((r) => r.code);

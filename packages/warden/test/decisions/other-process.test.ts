@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
-import { codes, decisionWarden, type DecisionTest } from './fixtures.js';
+import { codes, decisionWarden, docsReader, type DecisionTest } from './fixtures.js';
 
 const event = (type: string) => ({ type, actor: 'human:cli-user', data: {} });
 
@@ -19,9 +19,7 @@ describe('a change made by another process', () => {
 
   beforeEach(async () => {
     t = await decisionWarden();
-    await t.register('worker', ['docs.*']);
-    await t.categorise('docs.read', ['read']);
-    token = await t.grant('worker', ['docs.read']);
+    token = await docsReader(t);
     other = createSqliteStore(join(t.dir, 'warden.db'), { hmacKey: Buffer.alloc(32, 7) });
     // Warm every cache the decision path has.
     expect((await t.decide(token, { tool: 'docs.read' })).json().decision).toBe('allow');

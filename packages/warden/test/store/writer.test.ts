@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyLocalLog } from '../../src/audit/verify-log.js';
 import { WardenError } from '../../src/errors.js';
 import type { RiskScorer } from '../../src/decisions/types.js';
-import { codes, decisionWarden, type DecisionTest } from '../decisions/fixtures.js';
+import { codes, decisionWarden, docsReader, type DecisionTest } from '../decisions/fixtures.js';
 
 describe('a request the writer thread cannot be sent', () => {
   it('fails only that request, not the others sent with it', async () => {
@@ -26,9 +26,7 @@ describe('a request the writer thread cannot be sent', () => {
     };
     const t = await decisionWarden({}, { risk: scorer });
     try {
-      await t.register('worker', ['docs.*']);
-      await t.categorise('docs.read', ['read']);
-      const token = await t.grant('worker', ['docs.read']);
+      const token = await docsReader(t);
       const targets = ['docs/1', 'docs/2', 'docs/odd', 'docs/3', 'docs/4', 'docs/5'];
       const settled = await Promise.allSettled(targets.map((target) => t.warden.decisions.decide({ token, tool: 'docs.read', target })));
       expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
@@ -46,9 +44,7 @@ describe('the decision writer thread', () => {
 
   beforeEach(async () => {
     t = await decisionWarden();
-    await t.register('worker', ['docs.*']);
-    await t.categorise('docs.read', ['read']);
-    token = await t.grant('worker', ['docs.read']);
+    token = await docsReader(t);
   });
   afterEach(() => t.close());
 
