@@ -9,9 +9,11 @@ import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-was
 import Fastify from 'fastify';
 import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { validateConfig } from '../packages/warden/src/config/load.js';
 import { readDefaultPolicies } from '../packages/warden/src/policy/pack.js';
 import { buildApp } from '../packages/warden/src/server/app.js';
+import { openDatabase } from '../packages/warden/src/store/sqlite/db.js';
 import { createWarden, type Warden } from '../packages/warden/src/warden.js';
 import type { Row } from './types.js';
 import { benchDir, load, percentile, type LoadResult } from './util.js';
@@ -68,7 +70,17 @@ async function sequential(warden: Warden, token: string, n: number): Promise<num
   return lat.sort((a, b) => a - b);
 }
 
-async function inProcess(warden: Warden, token: string, seconds: number): Promise<{ rate: number; lat: number[] }> {
+interface InProcess {
+  rate: number;
+  lat: number[];
+  /** Process CPU (user + system, every thread) per decision, µs. */
+  cpuPerDecision: number;
+  /** Event-loop utilisation of the server thread and of the writer thread (if any), 0–1. */
+  serverBusy: number;
+  writerBusy: number | undefined;
+}
+
+async function inProcess(warden: Warden, token: string, seconds: number): Promise<InProcess> {
   const lat: number[] = [];
   const deadline = Date.now() + seconds * 1000;
   let n = 0;
@@ -80,9 +92,58 @@ async function inProcess(warden: Warden, token: string, seconds: number): Promis
       if (d.decision !== 'allow') throw new Error(`unexpected ${d.decision}: ${JSON.stringify(d.reasons)}`);
     }
   };
+  const writer = warden.store.writer?.worker;
+  const [cpu0, server0, writer0] = [process.cpuUsage(), performance.eventLoopUtilization(), writer?.performance.eventLoopUtilization()];
   const t0 = Date.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
-  return { rate: lat.length / ((Date.now() - t0) / 1000), lat: lat.sort((a, b) => a - b) };
+  const elapsed = (Date.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    rate: lat.length / elapsed,
+    lat: lat.sort((a, b) => a - b),
+    cpuPerDecision: (cpu.user + cpu.system) / lat.length,
+    serverBusy: performance.eventLoopUtilization(server0).utilization,
+    writerBusy: writer && writer0 ? writer.performance.eventLoopUtilization(writer0).utilization : undefined,
+  };
+}
+
+/**
+ * The same load with the record replaced by an immediate receipt: what the pipeline costs
+ * without its durable write (a measurement only; nothing is recorded).
+ */
+async function withoutRecord(warden: Warden, token: string, seconds: number): Promise<InProcess> {
+  const decisions = warden.store.decisions as { record: typeof warden.store.decisions.record };
+  const real = decisions.record;
+  decisions.record = async () => ({ index: 0, leafHash: '' });
+  try {
+    return await inProcess(warden, token, seconds);
+  } finally {
+    decisions.record = real;
+  }
+}
+
+/** One small primary-key read, as a statement of its own (a WAL read transaction each) and inside one transaction. */
+function loneRead(dir: string, n: number): { alone: number; inTransaction: number } {
+  const db = openDatabase(join(dir, 'read-probe.db'));
+  try {
+    const read = db.prepare('SELECT n FROM state_revision WHERE id = 1').pluck();
+    const time = (f: () => void) => {
+      const t0 = process.hrtime.bigint();
+      f();
+      return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+    };
+    const alone = time(() => {
+      for (let i = 0; i < n; i++) read.get();
+    });
+    const inTransaction = time(
+      db.transaction(() => {
+        for (let i = 0; i < n; i++) read.get();
+      }),
+    );
+    return { alone, inTransaction };
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -107,11 +168,12 @@ function fsyncFloor(dir: string, n: number): number[] {
 }
 
 interface Measured {
-  ip: { rate: number; lat: number[] };
+  ip: InProcess;
+  /** The same load without the durable record (only for the full measure). */
+  bare: LoadResult | undefined;
+  noRecord: InProcess | undefined;
   one: number[];
   http: LoadResult;
-  /** A bare Fastify route under the same load (same headers and body), when asked for. */
-  bare: LoadResult | undefined;
 }
 
 /** Every measure against one Warden: recording in its writer thread (the default) or in-thread. */
@@ -123,6 +185,7 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     await inProcess(warden, token, 1); // warm up
     const ip = await inProcess(warden, token, 5);
     const one = full ? await sequential(warden, token, 3000) : [];
+    const noRecord = full ? await withoutRecord(warden, token, 3) : undefined;
     const app = await buildApp(warden);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const body = JSON.stringify({ tool: 'docs.read', target: 'docs/page-1' });
@@ -139,7 +202,7 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     const http = await load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
     await app.close();
     if (http.non2xx > 0) throw new Error(`POST /v1/decisions answered ${http.non2xx} non-2xx`);
-    return { ip, one, http, bare };
+    return { ip, one, http, bare, noRecord };
   } finally {
     await warden.close();
     rmSync(dir, { recursive: true, force: true });
@@ -149,6 +212,7 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
 export async function benchDecisions(): Promise<Row[]> {
   const probeDir = benchDir();
   const floor = fsyncFloor(probeDir, 2000);
+  const reads = loneRead(probeDir, 100_000);
   rmSync(probeDir, { recursive: true, force: true });
   const raw = await rawCedar(20_000);
   const rawRate = 1000 / (raw.reduce((a, b) => a + b, 0) / raw.length);
@@ -167,6 +231,13 @@ export async function benchDecisions(): Promise<Row[]> {
     { name: 'decide() p99, one caller, against the disk', value: percentile(one, 99), unit: 'ms', baseline: { name: 'fsync of a 4 KiB append p99', value: percentile(floor, 99) } },
     { name: 'POST /v1/decisions', value: http.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
     { name: 'POST /v1/decisions p99', value: http.p99ms, unit: 'ms', baseline: { name: 'bare Fastify POST p99', value: baseHttp.p99ms } },
+    // Where the time goes (docs/benchmarks.md, "Where a decision's time goes").
+    { name: `decide() in-process, ${CONCURRENCY} callers, record replaced by a no-op`, value: (threaded.noRecord as InProcess).rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
+    { name: `CPU per decision, all threads, ${CONCURRENCY} callers`, value: ip.cpuPerDecision, unit: 'µs', baseline: { name: 'raw statefulIsAuthorized, per call', value: 1e6 / rawRate } },
+    { name: `CPU per decision, record replaced by a no-op`, value: (threaded.noRecord as InProcess).cpuPerDecision, unit: 'µs', baseline: { name: 'raw statefulIsAuthorized, per call', value: 1e6 / rawRate } },
+    { name: `server thread busy (event-loop utilisation), ${CONCURRENCY} callers`, value: ip.serverBusy * 100, unit: '%' },
+    { name: `writer thread busy (event-loop utilisation), ${CONCURRENCY} callers`, value: (ip.writerBusy ?? Number.NaN) * 100, unit: '%' },
+    { name: 'one primary-key read, a statement of its own (WAL)', value: reads.alone, unit: 'µs', baseline: { name: 'the same read inside a transaction', value: reads.inTransaction } },
     // The same Warden recording decisions in its server thread, not its writer thread.
     { name: `decide() in-process, ${CONCURRENCY} callers, recorded in-thread`, value: inThread.ip.rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
     { name: 'POST /v1/decisions, recorded in-thread', value: inThread.http.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
