@@ -67,6 +67,11 @@ function fast(value: unknown): string {
   return text;
 }
 
+/**
+ * `value` with every object's keys in sorted order: `value` itself where they already are
+ * (objects built in key order, or parsed from canonical text, are not copied), a copy
+ * otherwise. Throws `NOT_FAST` for whatever `fast` cannot write exactly.
+ */
 function sortedCopy(value: unknown, depth: number): unknown {
   switch (typeof value) {
     case 'string':
@@ -83,20 +88,45 @@ function sortedCopy(value: unknown, depth: number): unknown {
   if (value === null) return null;
   if (depth >= MAX_FAST_DEPTH) throw NOT_FAST;
   if (Array.isArray(value)) {
-    const out: unknown[] = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = sortedCopy(value[i], depth + 1);
-    return out;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const sorted = sortedCopy(item, depth + 1);
+      if (sorted !== item && out === undefined) out = value.slice(0, i);
+      out?.push(sorted);
+    }
+    // A hole reads as undefined above, which throws: every array here is dense.
+    return out ?? value;
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) throw NOT_FAST;
-  const keys = Object.keys(value).sort();
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
-    // Assigning `__proto__` would set the copy's prototype instead of adding the key.
-    if (key === '__proto__' || INTEGER_KEY.test(key)) throw NOT_FAST;
-    out[key] = sortedCopy((value as Record<string, unknown>)[key], depth + 1);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let inOrder = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    // Assigning `__proto__` would set the copy's prototype instead of adding the key;
+    // integer-like keys come first in any object, whatever the order they were added in.
+    if (key === '__proto__' || (key.charCodeAt(0) <= 0x39 && INTEGER_KEY.test(key))) throw NOT_FAST;
+    if (i > 0 && (keys[i - 1] as string) > key) inOrder = false;
   }
-  return out;
+  let out: Record<string, unknown> | undefined;
+  if (!inOrder) {
+    keys.sort();
+    out = {};
+  }
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const item = record[key];
+    const sorted = sortedCopy(item, depth + 1);
+    if (sorted !== item && out === undefined) {
+      // The keys are in order but a value below needed a copy: copy this level too.
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j] as string] = record[keys[j] as string];
+    }
+    if (out !== undefined) out[key] = sorted;
+  }
+  return out ?? value;
 }
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 

@@ -368,24 +368,25 @@ export class DecisionPipeline {
       actor: `agent:${rec.agent}`,
       subject: `tool:${rec.tool}`,
       time: rec.time,
+      // Keys in sorted order: the leaf's canonical form then needs no sorted copy (canonical.ts).
       data: {
-        id: rec.id,
-        origin: rec.origin,
+        ...(rec.approvalId ? { approval: rec.approvalId } : {}),
+        ...(approval ? { approvalExpiresAt: approval.expiresAt } : {}),
+        argsDigest: rec.argsDigest,
         chain: rec.chain,
+        decision: rec.decision,
+        id: rec.id,
         jti: rec.jti,
-        tool: rec.tool,
+        origin: rec.origin,
+        policy: { determining: rec.determining, version: rec.policyVersion },
+        reasons: rec.reasons.map((r) => r.code),
+        risk: { factors: rec.risk.factors.map((f) => f.code), score: rec.risk.score },
+        // What the agent said it was doing; the task's intent (in the credential) still rules.
+        ...(req?.intent !== undefined ? { statedIntent: maskSecrets(req.intent) } : {}),
         // The raw target stays in the decisions table (approvals bind to it); the leaf, which
         // nobody can ever rewrite, gets it with anything secret-looking masked.
         target: rec.target === null ? null : maskSecrets(rec.target),
-        decision: rec.decision,
-        reasons: rec.reasons.map((r) => r.code),
-        risk: { score: rec.risk.score, factors: rec.risk.factors.map((f) => f.code) },
-        policy: { version: rec.policyVersion, determining: rec.determining },
-        argsDigest: rec.argsDigest,
-        // What the agent said it was doing; the task's intent (in the credential) still rules.
-        ...(req?.intent !== undefined ? { statedIntent: maskSecrets(req.intent) } : {}),
-        ...(rec.approvalId ? { approval: rec.approvalId } : {}),
-        ...(approval ? { approvalExpiresAt: approval.expiresAt } : {}),
+        tool: rec.tool,
       },
     };
     if (req?.args !== undefined) event.sensitive = { args: req.args };

@@ -167,7 +167,8 @@ describe('an audit log that cannot be written', () => {
   });
 
   it('answers 503 AUDIT_UNAVAILABLE when the log append rejects', async () => {
-    vi.spyOn(t.warden.store.log, 'append').mockRejectedValue(auditUnavailable(new Error('disk full')));
+    // Decisions reach the log as leaves built ahead (`appendParts`), everything else as events.
+    for (const method of ['append', 'appendParts'] as const) vi.spyOn(t.warden.store.log, method).mockRejectedValue(auditUnavailable(new Error('disk full')));
     const res = await t.decide(token, { tool: 'forum.read' });
     expectError(res, 503, 'AUDIT_UNAVAILABLE');
     expect(res.json().error.message).toBe('the audit log could not be written');

@@ -14,7 +14,8 @@ import { inclusionProof, rootAt } from '../../src/audit/tree.js';
 import { verifyInclusion } from '../../src/audit/verify.js';
 import type { AuditEvent } from '../../src/store/audit-types.js';
 import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
-import { SqliteLog } from '../../src/store/sqlite/log.js';
+import { leafParts, SqliteLog } from '../../src/store/sqlite/log.js';
+import { redactedPreview } from '../../src/audit/redact.js';
 import { tempDir } from '../helpers.js';
 
 const HMAC_KEY = Buffer.alloc(32, 7);
@@ -271,5 +272,63 @@ describe('SqliteLog', () => {
       await expect(queued).resolves.toEqual({ index: 0, leafHash: expect.any(String) });
       await expect(log.append(event(2))).rejects.toMatchObject({ code: 'AUDIT_UNAVAILABLE' });
     });
+  });
+});
+
+describe('leafParts', () => {
+  /** A small deterministic generator: the same events every run. */
+  function* events(n: number): Generator<AuditEvent> {
+    let seed = 42;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const keys = ['index', 'v', 'actor', 'Z', 'é', 'a\u0000b', '😀', 'data', '10', '__proto__x', 'time', ''];
+    const strings = ['', 'plain', '"quoted"', 'line\nbreak', 'ü€😀', '\u2028', '</script>', ',"index":7,'];
+    const value = (depth: number): unknown => {
+      const r = rand();
+      if (depth > 2 || r < 0.3) return strings[Math.floor(rand() * strings.length)];
+      if (r < 0.45) return Math.floor(rand() * 1e6) / (rand() < 0.5 ? 1 : 7);
+      if (r < 0.5) return rand() < 0.5 ? null : true;
+      if (r < 0.7) return Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(rand() * 5) }, () => [keys[Math.floor(rand() * keys.length)], value(depth + 1)]));
+    };
+    for (let i = 0; i < n; i++) {
+      const data: Record<string, unknown> = Object.fromEntries(Array.from({ length: Math.floor(rand() * 6) }, () => [keys[Math.floor(rand() * keys.length)], value(1)]));
+      // A key named like the entry's own, with the value the split would look for.
+      if (rand() < 0.5) data.index = i;
+      const e: AuditEvent = { type: `t.${i % 3}`, actor: strings[i % strings.length] as string, data };
+      if (rand() < 0.5) e.subject = `thing:${i}`;
+      if (rand() < 0.4) e.sensitive = { args: value(0), 'z-other': 'secret sk_live_abcdefghijklmnop' };
+      yield e;
+    }
+  }
+
+  it('splits exactly the canonical JSON of the whole entry at its index, for any event', () => {
+    let checked = 0;
+    for (const e of events(500)) {
+      const { head, tail, secrets } = leafParts(e, T, HMAC_KEY);
+      const sensitive =
+        e.sensitive === undefined
+          ? undefined
+          : Object.fromEntries(
+              Object.entries(e.sensitive).map(([field, v]) => [
+                field,
+                { digest: createHmac('sha256', HMAC_KEY).update(canonicalBytes(v)).digest('base64'), preview: redactedPreview(v) },
+              ]),
+            );
+      for (const index of [0, 7, 123456789]) {
+        const entry = { v: 1, index, time: T, type: e.type, actor: e.actor, data: e.data, ...(e.subject === undefined ? {} : { subject: e.subject }), ...(sensitive ? { sensitive } : {}) };
+        expect(head + index + tail).toBe(canonicalBytes(entry).toString('utf8'));
+      }
+      expect(secrets).toEqual(Object.entries(e.sensitive ?? {}).map(([field, v]) => [field, canonicalBytes(v).toString('utf8')]));
+      checked++;
+    }
+    expect(checked).toBe(500);
+  });
+
+  it('refuses an event that is not plain JSON, naming where in the entry', () => {
+    expect(() => leafParts({ type: 't', actor: 'system', data: { list: [1, Number.NaN] } }, T, HMAC_KEY)).toThrow('`$.data.list[1]`');
+    expect(() => leafParts({ type: 't', actor: undefined as never, data: {} }, T, HMAC_KEY)).toThrow(TypeError);
   });
 });

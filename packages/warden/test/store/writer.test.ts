@@ -14,7 +14,26 @@ import { codes, decisionWarden, docsReader, type DecisionTest } from '../decisio
 
 describe('a request the writer thread cannot be sent', () => {
   it('fails only that request, not the others sent with it', async () => {
-    // A custom scorer that puts a function (which cannot cross threads) into one call's factors.
+    const t = await decisionWarden();
+    try {
+      const writer = t.warden.store.writer!;
+      const at = new Date().toISOString();
+      const caller = (n: number, detail: Record<string, unknown> = {}) => ({ key: `traffic:${n}`, kind: 'traffic' as const, label: `caller-${n}`, detail, at });
+      // The first request goes alone; the next four wait for one message together, and one of
+      // them holds a function, which cannot cross threads.
+      const first = writer.seen(caller(0));
+      const batch = [writer.seen(caller(1)), writer.seen(caller(2, { odd: () => 1 })), writer.seen(caller(3)), writer.seen(caller(4))];
+      const settled = await Promise.allSettled([first, ...batch]);
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(String((settled[2] as PromiseRejectedResult).reason)).toMatch(/could not be sent to the writer thread/);
+      expect((await t.warden.store.discovered.list()).map((d) => d.label).sort()).toEqual(['caller-0', 'caller-1', 'caller-3', 'caller-4']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('records a decision whose risk factor holds a function the same way in either thread: as its JSON', async () => {
+    // A custom scorer that puts a function into one call's factors.
     const scorer: RiskScorer = {
       score: async (input) => ({
         score: 0,
@@ -24,16 +43,16 @@ describe('a request the writer thread cannot be sent', () => {
       learn: async () => undefined,
       attempted: async () => undefined,
     };
-    const t = await decisionWarden({}, { risk: scorer });
-    try {
-      const token = await docsReader(t);
-      const targets = ['docs/1', 'docs/2', 'docs/odd', 'docs/3', 'docs/4', 'docs/5'];
-      const settled = await Promise.allSettled(targets.map((target) => t.warden.decisions.decide({ token, tool: 'docs.read', target })));
-      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
-      const recorded = (await t.warden.store.decisions.search({ agent: 'worker', limit: 100 })).map((d) => d.target).sort();
-      expect(recorded).toEqual(['docs/1', 'docs/2', 'docs/3', 'docs/4', 'docs/5']);
-    } finally {
-      await t.close();
+    for (const writerThread of [true, false]) {
+      const t = await decisionWarden({}, { risk: scorer, writerThread });
+      try {
+        const token = await docsReader(t);
+        const d = await t.warden.decisions.decide({ token, tool: 'docs.read', target: 'docs/odd' });
+        expect(d.decision).toBe('allow');
+        expect((await t.warden.store.decisions.get(d.id))?.risk.factors).toEqual([{ code: 'ODD', points: 0, message: 'odd' }]);
+      } finally {
+        await t.close();
+      }
     }
   });
 });

@@ -1,6 +1,6 @@
 /** SQLite implementation of recorded decisions, the approval queue and unidentified callers. */
 import { WardenError } from '../../errors.js';
-import type { AuditLog } from '../audit-types.js';
+import type { AppendReceipt, AuditLog } from '../audit-types.js';
 import type {
   ApprovalRecord,
   ApprovalStore,
@@ -13,6 +13,7 @@ import type {
   PolicyVersionRecord,
 } from '../decision-types.js';
 import type { Db } from './db.js';
+import type { LeafParts, SqliteLog } from './log.js';
 
 interface DecisionRow {
   id: string;
@@ -103,15 +104,92 @@ const approvalFromRow = (r: ApprovalRow): ApprovalRecord => ({
 });
 
 /**
- * Records a decision: its row, its audit entry and its approval change in one transaction.
- * Runs wherever the recording connection lives: in the server's thread, or in the writer
- * thread (writer.ts) that takes the commits off the event loop.
+ * A decision as the recording connection takes it: its row's columns in order and its leaf
+ * without the index, all plain text and numbers. The server thread builds it (`encodeDecision`),
+ * so the writer thread gets strings to bind instead of objects to copy, walk and serialise.
  */
-export function decisionRecorder(db: Db, log: AuditLog): DecisionStore['record'] {
-  const insert = db.prepare(`INSERT INTO decisions (id, time, agent, origin, chain, jti, tool, target, args_digest, decision,
-    reasons, risk, policy_version, determining, approval_id, policy_input, log_index, outcome)
-    VALUES (@id, @time, @agent, @origin, @chain, @jti, @tool, @target, @args_digest, @decision, @reasons, @risk,
-    @policy_version, @determining, @approval_id, @policy_input, @log_index, NULL)`);
+export interface EncodedDecision {
+  agent: string;
+  /** An allow, or an approval's use: checked against the agent's status and `basis` first. */
+  letsThrough: boolean;
+  basis: number | undefined;
+  /** `DECISION_COLUMNS`, in order. */
+  row: Array<string | number | null>;
+  createApproval: Record<string, string | null> | undefined;
+  consumeApproval: { id: string; at: string } | undefined;
+  leaf: LeafParts;
+}
+
+/** The columns of a decision row, as `EncodedDecision.row` holds them (`log_index` comes last, from the log). */
+const DECISION_COLUMNS = [
+  'id', 'time', 'agent', 'origin', 'chain', 'jti', 'tool', 'target', 'args_digest', 'decision',
+  'reasons', 'risk', 'policy_version', 'determining', 'approval_id', 'policy_input',
+] as const;
+
+/** A decision and its audit event, ready for `decisionWriter` (in this thread or the writer thread). */
+export function encodeDecision(
+  decision: Parameters<DecisionStore['record']>[0],
+  leaf: LeafParts,
+  extra: Parameters<DecisionStore['record']>[2] = {},
+): EncodedDecision {
+  const a = extra.createApproval;
+  return {
+    agent: decision.agent,
+    letsThrough: decision.decision === 'allow' || extra.consumeApproval !== undefined,
+    basis: extra.basis,
+    row: [
+      decision.id,
+      decision.time,
+      decision.agent,
+      decision.origin,
+      JSON.stringify(decision.chain),
+      decision.jti,
+      decision.tool,
+      decision.target,
+      decision.argsDigest,
+      decision.decision,
+      JSON.stringify(decision.reasons),
+      JSON.stringify(decision.risk),
+      decision.policyVersion,
+      JSON.stringify(decision.determining),
+      decision.approvalId,
+      decision.policyInput === null ? null : JSON.stringify(decision.policyInput),
+    ],
+    createApproval:
+      a === undefined
+        ? undefined
+        : {
+            id: a.id,
+            decisionId: a.decisionId,
+            status: a.status,
+            agent: a.agent,
+            origin: a.origin,
+            chain: JSON.stringify(a.chain),
+            tool: a.tool,
+            categories: JSON.stringify(a.categories),
+            target: a.target,
+            argsDigest: a.argsDigest,
+            argsPreview: a.argsPreview,
+            policyVersion: a.policyVersion,
+            reasons: JSON.stringify(a.reasons),
+            risk: JSON.stringify(a.risk),
+            createdAt: a.createdAt,
+            expiresAt: a.expiresAt,
+          },
+    consumeApproval: extra.consumeApproval,
+    leaf,
+  };
+}
+
+/**
+ * Records an encoded decision: its row, its audit entry and its approval change in one
+ * transaction. Runs wherever the recording connection lives: in the server's thread, or in
+ * the writer thread (writer.ts) that takes the commits off the event loop.
+ */
+export function decisionWriter(db: Db, log: SqliteLog): (d: EncodedDecision) => Promise<AppendReceipt> {
+  const insert = db.prepare<Array<string | number | null>>(
+    `INSERT INTO decisions (${DECISION_COLUMNS.join(', ')}, log_index) VALUES (${DECISION_COLUMNS.map(() => '?').join(', ')}, ?)`,
+  );
   const insertApproval = db.prepare(`INSERT INTO approvals (id, decision_id, status, agent, origin, chain, tool, categories,
     target, args_digest, args_preview, policy_version, reasons, risk, created_at, expires_at)
     VALUES (@id, @decisionId, @status, @agent, @origin, @chain, @tool, @categories, @target, @argsDigest, @argsPreview,
@@ -120,63 +198,49 @@ export function decisionRecorder(db: Db, log: AuditLog): DecisionStore['record']
   const consume = db.prepare("UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND used_at IS NULL");
   const statusOf = db.prepare<[string], string>('SELECT status FROM agents WHERE id = ?').pluck();
   const revisionNow = db.prepare<[], number>('SELECT n FROM state_revision WHERE id = 1').pluck();
-  return (decision, event, extra = {}) =>
-    log.append(event, (index) => {
-      const letsThrough = decision.decision === 'allow' || extra.consumeApproval !== undefined;
+  return (d) =>
+    log.appendParts(d.leaf, (index) => {
       // INVARIANT: nothing is let through for an agent suspended while it was being decided:
       // the status is read again inside the transaction that records the answer.
-      if (letsThrough && statusOf.get(decision.agent) !== 'active') {
-        throw new WardenError('ACTOR_SUSPENDED', `agent \`${decision.agent}\` was suspended while this action was being decided`);
+      if (d.letsThrough && statusOf.get(d.agent) !== 'active') {
+        throw new WardenError('ACTOR_SUSPENDED', `agent \`${d.agent}\` was suspended while this action was being decided`);
       }
       // INVARIANT: nothing is let through on state that changed while it was being decided
       // (a token revoked, a delegator suspended, a scope narrowed, a tool recategorised, by
       // this process or another): under the write lock, the revision must still be the one
       // the decision read. Otherwise nothing is recorded and the caller decides again.
-      if (letsThrough && extra.basis !== undefined && revisionNow.get() !== extra.basis) throw new Error('state changed');
-      if (extra.consumeApproval && consume.run(extra.consumeApproval.at, extra.consumeApproval.id).changes !== 1) {
+      if (d.letsThrough && d.basis !== undefined && revisionNow.get() !== d.basis) throw new Error('state changed');
+      if (d.consumeApproval && consume.run(d.consumeApproval.at, d.consumeApproval.id).changes !== 1) {
         throw new Error('approval already used');
       }
-      if (extra.createApproval) {
-        const a = extra.createApproval;
-        insertApproval.run({
-          ...a,
-          chain: JSON.stringify(a.chain),
-          categories: JSON.stringify(a.categories),
-          reasons: JSON.stringify(a.reasons),
-          risk: JSON.stringify(a.risk),
-        });
-      }
-      insert.run({
-        id: decision.id,
-        time: decision.time,
-        agent: decision.agent,
-        origin: decision.origin,
-        chain: JSON.stringify(decision.chain),
-        jti: decision.jti,
-        tool: decision.tool,
-        target: decision.target,
-        args_digest: decision.argsDigest,
-        decision: decision.decision,
-        reasons: JSON.stringify(decision.reasons),
-        risk: JSON.stringify(decision.risk),
-        policy_version: decision.policyVersion,
-        determining: JSON.stringify(decision.determining),
-        approval_id: decision.approvalId,
-        policy_input: decision.policyInput === null ? null : JSON.stringify(decision.policyInput),
-        log_index: index,
-      });
+      if (d.createApproval) insertApproval.run(d.createApproval);
+      insert.run(...d.row, index);
       // Liveness rides in the same transaction: no commit of its own on the hot path.
-      touch.run(decision.time, decision.agent, decision.time);
+      const time = d.row[1] as string;
+      touch.run(time, d.agent, time);
     });
 }
 
+/** What happened after a decision, ready for `outcomeWriter`: the outcome as JSON and its leaf. */
+export interface EncodedOutcome {
+  id: string;
+  outcome: string;
+  leaf: LeafParts;
+}
+
 /** Records what happened after a decision, with its own audit entry. */
-export function outcomeWriter(db: Db, log: AuditLog): DecisionStore['setOutcome'] {
+export function outcomeWriter(db: Db, log: SqliteLog): (o: EncodedOutcome) => Promise<AppendReceipt> {
   const setOutcome = db.prepare('UPDATE decisions SET outcome = ? WHERE id = ? AND outcome IS NULL');
-  return (id, outcome, event) =>
-    log.append(event, () => {
-      if (setOutcome.run(JSON.stringify(outcome), id).changes !== 1) throw new Error('outcome already recorded');
+  return (o) =>
+    log.appendParts(o.leaf, () => {
+      if (setOutcome.run(o.outcome, o.id).changes !== 1) throw new Error('outcome already recorded');
     });
+}
+
+/** Where a decision store's writes go: this connection's writers, or the writer thread's. */
+export interface DecisionWrites {
+  record(d: EncodedDecision): Promise<AppendReceipt>;
+  setOutcome(o: EncodedOutcome): Promise<AppendReceipt>;
 }
 
 /**
@@ -185,14 +249,15 @@ export function outcomeWriter(db: Db, log: AuditLog): DecisionStore['setOutcome'
  */
 export function sqliteDecisionStore(
   db: Db,
-  log: AuditLog,
-  writes: Pick<DecisionStore, 'record' | 'setOutcome'> = { record: decisionRecorder(db, log), setOutcome: outcomeWriter(db, log) },
+  log: SqliteLog,
+  writes: DecisionWrites = { record: decisionWriter(db, log), setOutcome: outcomeWriter(db, log) },
 ): DecisionStore {
   const getStmt = db.prepare<[string], DecisionRow>('SELECT * FROM decisions WHERE id = ?');
 
   return {
-    record: writes.record,
-    setOutcome: writes.setOutcome,
+    // Async, so that an event that is not plain JSON rejects like any failed write.
+    record: async (decision, event, extra) => writes.record(encodeDecision(decision, log.partsOf(event), extra)),
+    setOutcome: async (id, outcome, event) => writes.setOutcome({ id, outcome: JSON.stringify(outcome), leaf: log.partsOf(event) }),
     async get(id) {
       const r = getStmt.get(id);
       return r && decisionFromRow(r);

@@ -35,7 +35,8 @@ import type { Db } from './db.js';
 export const LOG_STATUSES: Readonly<Record<string, number>> = { AUDIT_UNAVAILABLE: 503 };
 
 interface Pending {
-  event: AuditEvent;
+  /** The event, made into a leaf after `apply` (which may complete its data); or its leaf already. */
+  event: AuditEvent | LeafParts;
   apply: ((index: number) => void) | undefined;
   resolve: (r: AppendReceipt) => void;
   reject: (e: unknown) => void;
@@ -46,7 +47,61 @@ interface Prepared {
   index: number;
   hash: Buffer;
   text: string;
-  secrets: Array<[field: string, raw: string]>;
+  secrets: LeafParts['secrets'];
+}
+
+/**
+ * An entry's leaf text without its index, which is known only inside the write transaction:
+ * the leaf is `head + index + tail`. It is plain strings, so it can be built on one thread and
+ * sent to another (the writer thread) at the cost of copying text.
+ */
+export interface LeafParts {
+  readonly head: string;
+  readonly tail: string;
+  /** The raw sensitive values, for the erasable side table: [field, canonical JSON]. */
+  readonly secrets: ReadonlyArray<readonly [field: string, raw: string]>;
+}
+
+/**
+ * The parts of the leaf of `event` at `time`: sensitive values become an HMAC digest and a
+ * redacted preview. Throws `TypeError` (naming the path) for an event that is not plain JSON.
+ *
+ * INVARIANT: `head + index + tail` is exactly the RFC 8785 canonical JSON of the entry. The
+ * entry's keys are fixed and sort as actor, data, index, sensitive, subject, time, type, v,
+ * so `index` splits it in two without looking inside `data`.
+ *
+ * @example
+ * const { head, tail } = leafParts({ type: 't', actor: 'system', data: {} }, '2026-01-01T00:00:00.000Z', key);
+ * head + 7 + tail; // '{"actor":"system","data":{},"index":7,"time":"2026-01-01T00:00:00.000Z","type":"t","v":1}'
+ */
+export function leafParts(event: AuditEvent, time: string, hmacKey: Buffer): LeafParts {
+  const secrets: Array<[string, string]> = [];
+  let sensitive: Record<string, { digest: string; preview: string }> | undefined;
+  if (event.sensitive !== undefined) {
+    sensitive = {};
+    for (const [field, value] of Object.entries(event.sensitive)) {
+      const raw = canonicalText(value);
+      sensitive[field] = { digest: createHmac('sha256', hmacKey).update(raw, 'utf8').digest('base64'), preview: redactedPreview(value) };
+      secrets.push([field, raw]);
+    }
+  }
+  try {
+    const head = `{"actor":${canonicalText(event.actor)},"data":${canonicalText(event.data)},"index":`;
+    const tail =
+      (sensitive === undefined ? '' : `,"sensitive":${canonicalText(sensitive)}`) +
+      (event.subject === undefined ? '' : `,"subject":${canonicalText(event.subject)}`) +
+      `,"time":${canonicalText(time)},"type":${canonicalText(event.type)},"v":1}`;
+    return { head, tail, secrets };
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    // Say where in the entry the offending value is, as the whole entry's writer would.
+    canonicalText({ v: 1, index: 0, time, type: event.type, actor: event.actor, data: event.data, ...(event.subject === undefined ? {} : { subject: event.subject }) });
+    throw err;
+  }
+}
+
+function isLeafParts(e: AuditEvent | LeafParts): e is LeafParts {
+  return typeof (e as LeafParts).head === 'string';
 }
 
 export interface SqliteLogOptions {
@@ -148,6 +203,23 @@ export class SqliteLog implements AuditLog, HashReader {
    * const { index, leafHash } = await log.append({ type: 'key.revoked', actor, data }, () => revoke.run(id));
    */
   append(event: AuditEvent, apply?: (index: number) => void): Promise<AppendReceipt> {
+    return this.enqueue(event, apply);
+  }
+
+  /**
+   * As `append`, for a leaf already built (`leafParts`, `partsOf`): the writer thread gets
+   * its leaves this way, built by the server thread.
+   */
+  appendParts(parts: LeafParts, apply?: (index: number) => void): Promise<AppendReceipt> {
+    return this.enqueue(parts, apply);
+  }
+
+  /** The leaf parts of `event`, with this log's key, at its time or now. */
+  partsOf(event: AuditEvent): LeafParts {
+    return leafParts(event, event.time ?? this.now().toISOString(), this.options.hmacKey);
+  }
+
+  private enqueue(event: AuditEvent | LeafParts, apply: ((index: number) => void) | undefined): Promise<AppendReceipt> {
     if (this.closed) return Promise.reject(auditUnavailable(undefined, 'the audit log is closed'));
     return new Promise<AppendReceipt>((resolve, reject) => {
       this.queue.push({ event, apply, resolve, reject });
@@ -247,29 +319,9 @@ export class SqliteLog implements AuditLog, HashReader {
   }
 
   /** Builds the leaf (pure: throws `TypeError` for an event that is not plain JSON). */
-  private prepare(index: number, event: AuditEvent): Prepared {
-    const entry: AuditEntry = {
-      v: 1,
-      index,
-      time: event.time ?? this.now().toISOString(),
-      type: event.type,
-      actor: event.actor,
-      data: event.data,
-    };
-    if (event.subject !== undefined) entry.subject = event.subject;
-    const secrets: Prepared['secrets'] = [];
-    if (event.sensitive !== undefined) {
-      entry.sensitive = {};
-      for (const [field, value] of Object.entries(event.sensitive)) {
-        const raw = canonicalText(value);
-        entry.sensitive[field] = {
-          digest: createHmac('sha256', this.options.hmacKey).update(raw, 'utf8').digest('base64'),
-          preview: redactedPreview(value),
-        };
-        secrets.push([field, raw]);
-      }
-    }
-    const text = canonicalText(entry);
+  private prepare(index: number, event: AuditEvent | LeafParts): Prepared {
+    const { head, tail, secrets } = isLeafParts(event) ? event : this.partsOf(event);
+    const text = head + index + tail;
     return { index, hash: leafHashOfText(text), text, secrets };
   }
 

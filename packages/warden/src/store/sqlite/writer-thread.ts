@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { WardenError } from '../../errors.js';
 import type { AppendReceipt } from '../audit-types.js';
 import { openDatabase } from './db.js';
-import { baselineWriter, decisionRecorder, discoveredWriter, outcomeWriter } from './decisions.js';
+import { baselineWriter, decisionWriter, discoveredWriter, outcomeWriter } from './decisions.js';
 import { SqliteLog } from './log.js';
 import type { WriterAnswer, WriterInit, WriterMessage, WriterReply, WriterRequest } from './writer.js';
 
@@ -17,7 +17,7 @@ if (port === null) throw new Error('writer-thread.ts runs only as a worker threa
 const init = workerData as WriterInit;
 const db = openDatabase(init.file);
 const log = new SqliteLog(db, { hmacKey: Buffer.from(init.hmacKey) });
-const record = decisionRecorder(db, log);
+const record = decisionWriter(db, log);
 const setOutcome = outcomeWriter(db, log);
 const putBaselines = baselineWriter(db);
 const seen = discoveredWriter(db);
@@ -58,9 +58,9 @@ function finish(): void {
 async function perform(r: WriterRequest): Promise<AppendReceipt | undefined> {
   switch (r.op) {
     case 'record':
-      return record(r.decision, r.event, r.extra);
+      return record(r.decision);
     case 'outcome':
-      return setOutcome(r.id, r.outcome, r.event);
+      return setOutcome(r.outcome);
     case 'baselines':
       await putBaselines(r.rows);
       return undefined;

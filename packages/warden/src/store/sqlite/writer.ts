@@ -16,8 +16,9 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { auditUnavailable } from '../../audit/errors.js';
 import { WardenError } from '../../errors.js';
-import type { AppendReceipt, AuditEvent } from '../audit-types.js';
-import type { BaselineStore, DecisionRecord, DecisionStore, DiscoveredStore } from '../decision-types.js';
+import type { AppendReceipt } from '../audit-types.js';
+import type { BaselineStore, DiscoveredStore } from '../decision-types.js';
+import type { DecisionWrites, EncodedDecision, EncodedOutcome } from './decisions.js';
 
 /** What the worker is started with. */
 export interface WriterInit {
@@ -27,8 +28,8 @@ export interface WriterInit {
 
 /** The writes of the decision path: a decision, its outcome, learned baselines, unidentified callers. */
 export type WriterOp =
-  | { op: 'record'; decision: Omit<DecisionRecord, 'logIndex'>; event: AuditEvent; extra: Parameters<DecisionStore['record']>[2] }
-  | { op: 'outcome'; id: string; outcome: NonNullable<DecisionRecord['outcome']>; event: AuditEvent }
+  | { op: 'record'; decision: EncodedDecision }
+  | { op: 'outcome'; outcome: EncodedOutcome }
   | { op: 'baselines'; rows: Parameters<BaselineStore['putMany']>[0] }
   | { op: 'discovered'; rec: Parameters<DiscoveredStore['seen']>[0] };
 
@@ -113,13 +114,11 @@ export class DecisionWriter {
     });
   }
 
-  /** As `DecisionStore.record`: resolves once the worker has made the record durable. */
-  readonly record: DecisionStore['record'] = (decision, event, extra = {}) =>
-    this.call({ op: 'record', decision, event, extra }) as Promise<AppendReceipt>;
+  /** Records an encoded decision: resolves once the worker has made the record durable. */
+  readonly record: DecisionWrites['record'] = (decision) => this.call({ op: 'record', decision }) as Promise<AppendReceipt>;
 
-  /** As `DecisionStore.setOutcome`, on the worker's connection. */
-  readonly setOutcome: DecisionStore['setOutcome'] = (id, outcome, event) =>
-    this.call({ op: 'outcome', id, outcome, event }) as Promise<AppendReceipt>;
+  /** Records an encoded outcome, on the worker's connection. */
+  readonly setOutcome: DecisionWrites['setOutcome'] = (outcome) => this.call({ op: 'outcome', outcome }) as Promise<AppendReceipt>;
 
   /** As `BaselineStore.putMany`, on the worker's connection. */
   readonly putBaselines: BaselineStore['putMany'] = async (rows) => {
