@@ -55,8 +55,8 @@ const INTEGER_KEY = /^(0|[1-9][0-9]*)$/;
 const MAX_FAST_DEPTH = 64;
 
 /**
- * The common case at native speed: a copy with keys inserted in sorted order, then one
- * `JSON.stringify`. Anything it cannot do exactly like `write` gives up (`NOT_FAST`):
+ * The common case at native speed: the value with its keys in sorted order (copied only
+ * where they are not), then one `JSON.stringify`. Anything it cannot do exactly like `write` gives up (`NOT_FAST`):
  * integer-like keys (engines put those first whatever the insertion order), a
  * `__proto__` key, any `\ud` in the output (a possible lone surrogate), depth past 64
  * (perhaps a cycle), and every value that is not plain JSON.
@@ -71,6 +71,10 @@ function fast(value: unknown): string {
  * `value` with every object's keys in sorted order: `value` itself where they already are
  * (objects built in key order, or parsed from canonical text, are not copied), a copy
  * otherwise. Throws `NOT_FAST` for whatever `fast` cannot write exactly.
+ *
+ * Where nothing is copied, `JSON.stringify` reads each property a second time. Data
+ * (parsed JSON, objects the code builds) reads the same both times; a getter or Proxy that
+ * answers differently is code, not data, and only code in this process can pass one.
  */
 function sortedCopy(value: unknown, depth: number): unknown {
   switch (typeof value) {
@@ -87,7 +91,11 @@ function sortedCopy(value: unknown, depth: number): unknown {
   }
   if (value === null) return null;
   if (depth >= MAX_FAST_DEPTH) throw NOT_FAST;
+  // `JSON.stringify` would obey a `toJSON` (own, inherited or not enumerable) that `write`
+  // ignores: the general writer decides those.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') throw NOT_FAST;
   if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) throw NOT_FAST;
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];

@@ -121,4 +121,25 @@ describe('canonicalBytes: the fast path gives the general writer\'s bytes', () =
   it('rejects a lone surrogate in a deep object', () => {
     expect(() => canonicalBytes({ a: { b: ['\ud800'] } })).toThrow('`$.a.b[0]`');
   });
+
+  it('writes an object already in key order as it is, and copies only where keys are out of order', () => {
+    const inOrder = { a: [1, { b: true, c: null }], d: 'x' };
+    expect(text(inOrder)).toBe('{"a":[1,{"b":true,"c":null}],"d":"x"}');
+    expect(text({ a: [1, { c: null, b: true }], d: 'x' })).toBe('{"a":[1,{"b":true,"c":null}],"d":"x"}');
+    expect(inOrder).toEqual({ a: [1, { b: true, c: null }], d: 'x' });
+  });
+
+  it('never obeys a toJSON, which the general writer does not know', () => {
+    const ownOnArray = Object.assign([1, 2], { toJSON: () => ({ b: 1, a: 2 }) });
+    expect(text({ x: ownOnArray })).toBe('{"x":[1,2]}');
+    const hidden = { a: 1 };
+    Object.defineProperty(hidden, 'toJSON', { value: () => 'forged', enumerable: false });
+    expect(text(hidden)).toBe('{"a":1}');
+    class Sub extends Array<number> {
+      toJSON() {
+        return 'sub';
+      }
+    }
+    expect(text([Sub.from([1])])).toBe('[[1]]');
+  });
 });

@@ -133,11 +133,18 @@ describe('the decision writer thread', () => {
   });
 
   it('closes after its last commit is on disk, so the last checkpoint covers every recorded decision', async () => {
-    const inFlight = Array.from({ length: 1000 }, (_, i) => t.warden.decisions.decide({ token, tool: 'docs.read', target: `docs/last-${i}` }).catch(() => undefined));
-    // Close while the worker holds many of them, sent but not yet answered.
+    // Another connection holds the write lock, so the worker cannot commit what it is sent
+    // (it waits in SQLite's busy handler) until the lock goes, just before the close.
+    const other = new Database(join(t.dir, 'warden.db'));
+    other.exec('BEGIN IMMEDIATE');
+    const inFlight = Array.from({ length: 100 }, (_, i) => t.warden.decisions.decide({ token, tool: 'docs.read', target: `docs/last-${i}` }).catch(() => undefined));
     const sentNotAnswered = () => (t.warden.store.writer as unknown as { waiting: Map<number, unknown> }).waiting.size;
     for (let turn = 0; turn < 10_000 && sentNotAnswered() < 8; turn++) await new Promise((r) => setImmediate(r));
+    // Close while the worker holds them, sent but not yet answered: their answers can reach
+    // this thread only after this synchronous stretch.
     expect(sentNotAnswered()).toBeGreaterThanOrEqual(8);
+    other.exec('ROLLBACK');
+    other.close();
     await t.warden.close();
     const answered = (await Promise.all(inFlight)).filter((r) => r !== undefined);
     expect(answered.length).toBeGreaterThanOrEqual(8);

@@ -208,7 +208,8 @@ export class SqliteLog implements AuditLog, HashReader {
 
   /**
    * As `append`, for a leaf already built (`leafParts`, `partsOf`): the writer thread gets
-   * its leaves this way, built by the server thread.
+   * its leaves this way, built by the server thread. The leaf is fixed before `apply` runs,
+   * so `apply` cannot complete it.
    */
   appendParts(parts: LeafParts, apply?: (index: number) => void): Promise<AppendReceipt> {
     return this.enqueue(parts, apply);

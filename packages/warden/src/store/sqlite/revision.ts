@@ -22,7 +22,7 @@ import type { Db } from './db.js';
  * in the same turn. A change another process commits during that turn is seen from the
  * next one on; what a decision lets through is safe all the same, because an allow is
  * recorded only if the counter, read again under the write lock, still equals the value
- * the decision started from (decisions.ts, `decisionRecorder`).
+ * the decision started from (decisions.ts, `decisionWriter`).
  */
 export function stateRevision(db: Db): () => number {
   const stmt = db.prepare<[], number>('SELECT n FROM state_revision WHERE id = 1').pluck();
