@@ -70,20 +70,14 @@ export class BehaviorService implements RiskScorer {
 
   async score(input: RiskInput): Promise<RiskResult> {
     const baseline = await this.baseline(input.agent);
+    // No spreads on this path: V8 keeps objects built this way fast.
     const scoreInput = {
       baseline,
-      action: {
-        time: input.time,
-        agent: input.agent,
-        tool: input.tool,
-        categories: input.categories,
-        ...(input.target === undefined ? {} : { target: input.target }),
-        ...(input.args === undefined ? {} : { args: input.args }),
-      },
-      ...(input.intent === undefined ? {} : { task: { intent: input.intent } }),
+      action: { time: input.time, agent: input.agent, tool: input.tool, categories: input.categories, target: input.target, args: input.args },
+      task: input.intent === undefined ? undefined : { intent: input.intent },
       // The scorer counts agents in the chain; the credential counts hops below the first.
       chain: { depth: input.depth + 1 },
-      ...(this.options.sensitiveTargets ? { sensitiveTargets: this.options.sensitiveTargets } : {}),
+      sensitiveTargets: this.options.sensitiveTargets,
       config: this.config,
     };
     const result = this.options.judge ? await scoreActionWithJudge(scoreInput, this.options.judge) : scoreAction(scoreInput);
@@ -96,13 +90,7 @@ export class BehaviorService implements RiskScorer {
 
   async learn(input: RiskInput): Promise<void> {
     const baseline = await this.baseline(input.agent);
-    updateBaseline(baseline, {
-      time: input.time,
-      tool: input.tool,
-      categories: input.categories,
-      ...(input.target === undefined ? {} : { target: input.target }),
-      ...(input.intent === undefined ? {} : { intent: input.intent }),
-    }, { lexicon: this.config.judge.lexicon });
+    updateBaseline(baseline, { time: input.time, tool: input.tool, categories: input.categories, target: input.target, intent: input.intent }, { lexicon: this.config.judge.lexicon });
     this.dirty.add(input.agent);
   }
 

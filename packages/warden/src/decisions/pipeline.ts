@@ -73,7 +73,12 @@ export class DecisionPipeline {
   async decide(request: DecisionRequest, attempt = 0): Promise<DecisionResponse> {
     const { deps } = this;
     // Judge (and bind approvals to) the path the tool will resolve, not its spelling.
-    const req = request.target === undefined ? request : { ...request, target: normalizeTarget(request.target) };
+    // Built property by property, never spread: V8 keeps such objects fast (session 3's
+    // profile: one spread on this path cost a fifth of the server thread's time).
+    const req: DecisionRequest =
+      request.target === undefined
+        ? request
+        : { token: request.token, tool: request.tool, target: normalizeTarget(request.target), args: request.args, intent: request.intent };
     // Read before anything else: every row read below is at least this fresh. A store that
     // cannot answer gives NaN, which no recorded revision equals: nothing is let through on
     // it (the credential check below reports the store itself).
@@ -225,7 +230,15 @@ export class DecisionPipeline {
     }
 
     const record: Omit<DecisionRecord, 'logIndex'> = {
-      ...base,
+      id: base.id,
+      time: base.time,
+      agent: base.agent,
+      origin: base.origin,
+      chain: base.chain,
+      jti: base.jti,
+      tool: base.tool,
+      target: base.target,
+      argsDigest: base.argsDigest,
       decision,
       reasons,
       risk: { score: risk.score, factors: risk.factors },
@@ -237,11 +250,7 @@ export class DecisionPipeline {
     };
     let receipt: DecisionResponse['receipt'];
     try {
-      receipt = await deps.decisions.record(record, this.auditEvent(record, req, approval), {
-        ...(approval ? { createApproval: approval } : {}),
-        ...(consume ? { consumeApproval: consume } : {}),
-        basis,
-      });
+      receipt = await deps.decisions.record(record, this.auditEvent(record, req, approval), { createApproval: approval, consumeApproval: consume, basis });
     } catch (err) {
       // Another call used this single-use approval between our read and our write (the
       // store refuses the second use atomically): nothing was recorded, so decide afresh,
@@ -321,8 +330,8 @@ export class DecisionPipeline {
       agent: agentId,
       tool: req.tool,
       categories,
-      ...(req.target === undefined ? {} : { target: req.target }),
-      ...(req.args === undefined ? {} : { args: req.args }),
+      target: req.target,
+      args: req.args,
       intent: cred.task.intent,
       depth: cred.depth,
     };
@@ -363,32 +372,27 @@ export class DecisionPipeline {
   }
 
   private auditEvent(rec: Omit<DecisionRecord, 'logIndex'>, req: DecisionRequest | undefined, approval: ApprovalRecord | undefined): AuditEvent {
-    const event: AuditEvent = {
-      type: 'decision',
-      actor: `agent:${rec.agent}`,
-      subject: `tool:${rec.tool}`,
-      time: rec.time,
-      // Keys in sorted order: the leaf's canonical form then needs no sorted copy (canonical.ts).
-      data: {
-        ...(rec.approvalId ? { approval: rec.approvalId } : {}),
-        ...(approval ? { approvalExpiresAt: approval.expiresAt } : {}),
-        argsDigest: rec.argsDigest,
-        chain: rec.chain,
-        decision: rec.decision,
-        id: rec.id,
-        jti: rec.jti,
-        origin: rec.origin,
-        policy: { determining: rec.determining, version: rec.policyVersion },
-        reasons: rec.reasons.map((r) => r.code),
-        risk: { factors: rec.risk.factors.map((f) => f.code), score: rec.risk.score },
-        // What the agent said it was doing; the task's intent (in the credential) still rules.
-        ...(req?.intent !== undefined ? { statedIntent: maskSecrets(req.intent) } : {}),
-        // The raw target stays in the decisions table (approvals bind to it); the leaf, which
-        // nobody can ever rewrite, gets it with anything secret-looking masked.
-        target: rec.target === null ? null : maskSecrets(rec.target),
-        tool: rec.tool,
-      },
-    };
+    // Keys added in sorted order, one by one (no spreads): the leaf's canonical form then
+    // needs no sorted copy (canonical.ts), and the object stays fast.
+    const data: Record<string, unknown> = {};
+    if (rec.approvalId) data.approval = rec.approvalId;
+    if (approval) data.approvalExpiresAt = approval.expiresAt;
+    data.argsDigest = rec.argsDigest;
+    data.chain = rec.chain;
+    data.decision = rec.decision;
+    data.id = rec.id;
+    data.jti = rec.jti;
+    data.origin = rec.origin;
+    data.policy = { determining: rec.determining, version: rec.policyVersion };
+    data.reasons = rec.reasons.map((r) => r.code);
+    data.risk = { factors: rec.risk.factors.map((f) => f.code), score: rec.risk.score };
+    // What the agent said it was doing; the task's intent (in the credential) still rules.
+    if (req?.intent !== undefined) data.statedIntent = maskSecrets(req.intent);
+    // The raw target stays in the decisions table (approvals bind to it); the leaf, which
+    // nobody can ever rewrite, gets it with anything secret-looking masked.
+    data.target = rec.target === null ? null : maskSecrets(rec.target);
+    data.tool = rec.tool;
+    const event: AuditEvent = { type: 'decision', actor: `agent:${rec.agent}`, subject: `tool:${rec.tool}`, time: rec.time, data };
     if (req?.args !== undefined) event.sensitive = { args: req.args };
     return event;
   }

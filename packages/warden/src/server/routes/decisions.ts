@@ -55,8 +55,10 @@ export function decisionRoutes(app: FastifyInstance, warden: Warden): void {
     const token = agentToken(request);
     const { wait } = parseWith(WaitQuery, request.query, 'query');
     const body = parseWith(DecisionBodySchema, request.body);
-    if (!wait) return warden.decisions.decide({ token, ...body });
-    const answer = await warden.decisions.decideAndWait({ token, ...body }, wait, clientGone(reply));
+    // Property by property, not spread: this object is read all along the pipeline.
+    const call = { token, tool: body.tool, target: body.target, args: body.args, intent: body.intent };
+    if (!wait) return warden.decisions.decide(call);
+    const answer = await warden.decisions.decideAndWait(call, wait, clientGone(reply));
     reply.code(200);
     return answer;
   });

@@ -10,7 +10,7 @@ import type { AppendReceipt } from '../audit-types.js';
 import { openDatabase } from './db.js';
 import { baselineWriter, decisionWriter, discoveredWriter, outcomeWriter } from './decisions.js';
 import { SqliteLog } from './log.js';
-import type { WriterAnswer, WriterInit, WriterMessage, WriterReply, WriterRequest } from './writer.js';
+import type { WriterAnswer, WriterInit, WriterMessage, WriterOp, WriterReply } from './writer.js';
 
 const port = parentPort;
 if (port === null) throw new Error('writer-thread.ts runs only as a worker thread');
@@ -55,7 +55,7 @@ function finish(): void {
   port?.close();
 }
 
-async function perform(r: WriterRequest): Promise<AppendReceipt | undefined> {
+async function perform(r: WriterOp): Promise<AppendReceipt | undefined> {
   switch (r.op) {
     case 'record':
       return record(r.decision);
@@ -79,7 +79,7 @@ port.on('message', (message: WriterMessage) => {
   }
   for (const r of message) {
     inFlight++;
-    perform(r).then(
+    perform(r.op).then(
       (receipt: AppendReceipt | undefined) => {
         inFlight--;
         send(receipt === undefined ? { seq: r.seq } : { seq: r.seq, receipt });

@@ -33,7 +33,10 @@ export type WriterOp =
   | { op: 'baselines'; rows: Parameters<BaselineStore['putMany']>[0] }
   | { op: 'discovered'; rec: Parameters<DiscoveredStore['seen']>[0] };
 
-export type WriterRequest = WriterOp & { seq: number };
+export interface WriterRequest {
+  seq: number;
+  op: WriterOp;
+}
 
 /** The worker's answer to one request: a receipt (or nothing, for baselines) or an error. */
 export interface WriterAnswer {
@@ -140,7 +143,7 @@ export class DecisionWriter {
     return new Promise<AppendReceipt | undefined>((resolve, reject) => {
       const seq = ++this.seq;
       this.waiting.set(seq, { resolve, reject });
-      this.outbox.push({ ...op, seq });
+      this.outbox.push({ seq, op });
       // Nothing in flight: send at once (a lone caller waits for no batch). Otherwise one
       // message per turn of the event loop, or per CHUNK decisions if more come at once, so
       // that the worker commits one batch while the next is being decided.
