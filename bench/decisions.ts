@@ -59,15 +59,75 @@ async function rawCedar(iterations: number): Promise<number[]> {
   return lat.sort((a, b) => a - b);
 }
 
+/** One caller's latency, and the part of it spent waiting for its durable record. */
+interface OneCaller {
+  lat: number[];
+  recordWait: number[];
+}
+
 /** One caller, one decision at a time: the latency an agent sees when Warden is not busy. */
-async function sequential(warden: Warden, token: string, n: number): Promise<number[]> {
+async function sequential(warden: Warden, token: string, n: number): Promise<OneCaller> {
   const lat: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    await warden.decisions.decide({ token, tool: 'docs.read', target: `docs/page-${i % 100}` });
-    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  const recordWait: number[] = [];
+  await withRecordTimed(warden, (ms) => recordWait.push(ms), async () => {
+    for (let i = 0; i < n; i++) {
+      const t0 = process.hrtime.bigint();
+      await warden.decisions.decide({ token, tool: 'docs.read', target: `docs/page-${i % 100}` });
+      lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  });
+  return { lat: lat.sort((a, b) => a - b), recordWait: recordWait.sort((a, b) => a - b) };
+}
+
+type RecordFn = Warden['store']['decisions']['record'];
+
+/** Runs `f` with the store's `record` swapped for `replace(real)`, then puts it back. */
+async function withRecord<T>(warden: Warden, replace: (real: RecordFn) => RecordFn, f: () => Promise<T>): Promise<T> {
+  const decisions = warden.store.decisions as { record: RecordFn };
+  const real = decisions.record;
+  decisions.record = replace(real);
+  try {
+    return await f();
+  } finally {
+    decisions.record = real;
   }
-  return lat.sort((a, b) => a - b);
+}
+
+/** Runs `f` with every record timed, from the call to its durable receipt. */
+function withRecordTimed<T>(warden: Warden, took: (ms: number) => void, f: () => Promise<T>): Promise<T> {
+  return withRecord(
+    warden,
+    (real) =>
+      async (...args) => {
+        const t0 = process.hrtime.bigint();
+        try {
+          return await real(...args);
+        } finally {
+          took(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      },
+    f,
+  );
+}
+
+/**
+ * Runs `f` with the record replaced by an immediate receipt: what the pipeline costs
+ * without its durable write (a measurement only; nothing is recorded).
+ */
+function withoutRecord<T>(warden: Warden, f: () => Promise<T>): Promise<T> {
+  return withRecord(warden, () => async () => ({ index: 0, leafHash: '' }), f);
+}
+
+/** Runs `f` with `decide()` answering one fixed answer: what the HTTP route costs around it. */
+async function withConstantDecide<T>(warden: Warden, token: string, f: () => Promise<T>): Promise<T> {
+  const answer = await warden.decisions.decide({ token, tool: 'docs.read', target: 'docs/page-1' });
+  const service = warden.decisions as { decide: Warden['decisions']['decide'] };
+  service.decide = async () => answer;
+  try {
+    return await f();
+  } finally {
+    delete (service as Partial<typeof service>).decide;
+  }
 }
 
 interface InProcess {
@@ -105,21 +165,6 @@ async function inProcess(warden: Warden, token: string, seconds: number): Promis
     serverBusy: performance.eventLoopUtilization(server0).utilization,
     writerBusy: writer && writer0 ? writer.performance.eventLoopUtilization(writer0).utilization : undefined,
   };
-}
-
-/**
- * The same load with the record replaced by an immediate receipt: what the pipeline costs
- * without its durable write (a measurement only; nothing is recorded).
- */
-async function withoutRecord(warden: Warden, token: string, seconds: number): Promise<InProcess> {
-  const decisions = warden.store.decisions as { record: typeof warden.store.decisions.record };
-  const real = decisions.record;
-  decisions.record = async () => ({ index: 0, leafHash: '' });
-  try {
-    return await inProcess(warden, token, seconds);
-  } finally {
-    decisions.record = real;
-  }
 }
 
 /** One small primary-key read, as a statement of its own (a WAL read transaction each) and inside one transaction. */
@@ -172,8 +217,11 @@ interface Measured {
   /** The same load without the durable record (only for the full measure). */
   bare: LoadResult | undefined;
   noRecord: InProcess | undefined;
-  one: number[];
+  one: OneCaller;
   http: LoadResult;
+  /** The HTTP load with the record replaced by a no-op, and with decide() answering a constant (full measure only). */
+  httpNoRecord: LoadResult | undefined;
+  httpConstant: LoadResult | undefined;
 }
 
 /** Every measure against one Warden: recording in its writer thread (the default) or in-thread. */
@@ -184,8 +232,8 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     const token = await setup(warden);
     await inProcess(warden, token, 1); // warm up
     const ip = await inProcess(warden, token, 5);
-    const one = full ? await sequential(warden, token, 3000) : [];
-    const noRecord = full ? await withoutRecord(warden, token, 3) : undefined;
+    const one = full ? await sequential(warden, token, 3000) : { lat: [], recordWait: [] };
+    const noRecord = full ? await withoutRecord(warden, () => inProcess(warden, token, 3)) : undefined;
     const app = await buildApp(warden);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const body = JSON.stringify({ tool: 'docs.read', target: 'docs/page-1' });
@@ -200,9 +248,14 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     }
     await load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 1 });
     const http = await load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
+    const decisionsLoad = () => load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
+    const httpNoRecord = full ? await withoutRecord(warden, decisionsLoad) : undefined;
+    const httpConstant = full ? await withConstantDecide(warden, token, decisionsLoad) : undefined;
     await app.close();
-    if (http.non2xx > 0) throw new Error(`POST /v1/decisions answered ${http.non2xx} non-2xx`);
-    return { ip, one, http, bare, noRecord };
+    for (const [what, r] of [['', http], [' without the record', httpNoRecord], [' with a constant answer', httpConstant]] as const) {
+      if (r !== undefined && r.non2xx > 0) throw new Error(`POST /v1/decisions${what} answered ${r.non2xx} non-2xx`);
+    }
+    return { ip, one, http, bare, noRecord, httpNoRecord, httpConstant };
   } finally {
     await warden.close();
     rmSync(dir, { recursive: true, force: true });
@@ -218,7 +271,8 @@ export async function benchDecisions(): Promise<Row[]> {
   const rawRate = 1000 / (raw.reduce((a, b) => a + b, 0) / raw.length);
   const threaded = await measure(true, true);
   const inThread = await measure(false, false);
-  const { ip, one, http } = threaded;
+  const { ip, http } = threaded;
+  const one = threaded.one.lat;
   const baseHttp = threaded.bare as LoadResult;
   const cedar = { name: 'raw statefulIsAuthorized', value: rawRate };
   return [
@@ -237,6 +291,10 @@ export async function benchDecisions(): Promise<Row[]> {
     { name: `CPU per decision, record replaced by a no-op`, value: (threaded.noRecord as InProcess).cpuPerDecision, unit: 'µs', baseline: { name: 'raw statefulIsAuthorized, per call', value: 1e6 / rawRate } },
     { name: `server thread busy (event-loop utilisation), ${CONCURRENCY} callers`, value: ip.serverBusy * 100, unit: '%' },
     { name: `writer thread busy (event-loop utilisation), ${CONCURRENCY} callers`, value: (ip.writerBusy ?? Number.NaN) * 100, unit: '%' },
+    { name: 'one caller p99: the wait for its durable record', value: percentile(threaded.one.recordWait, 99), unit: 'ms', baseline: { name: 'decide() p99, one caller', value: percentile(one, 99) } },
+    { name: 'one caller p50: the wait for its durable record', value: percentile(threaded.one.recordWait, 50), unit: 'ms', baseline: { name: 'decide() p50, one caller', value: percentile(one, 50) } },
+    { name: 'POST /v1/decisions, record replaced by a no-op', value: (threaded.httpNoRecord as LoadResult).rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
+    { name: 'POST /v1/decisions, decide() answering a constant', value: (threaded.httpConstant as LoadResult).rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
     { name: 'one primary-key read, a statement of its own (WAL)', value: reads.alone, unit: 'µs', baseline: { name: 'the same read inside a transaction', value: reads.inTransaction } },
     // The same Warden recording decisions in its server thread, not its writer thread.
     { name: `decide() in-process, ${CONCURRENCY} callers, recorded in-thread`, value: inThread.ip.rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },

@@ -56,10 +56,11 @@ const MAX_FAST_DEPTH = 64;
 
 /**
  * The common case at native speed: the value with its keys in sorted order (copied only
- * where they are not), then one `JSON.stringify`. Anything it cannot do exactly like `write` gives up (`NOT_FAST`):
- * integer-like keys (engines put those first whatever the insertion order), a
- * `__proto__` key, any `\ud` in the output (a possible lone surrogate), depth past 64
- * (perhaps a cycle), and every value that is not plain JSON.
+ * where they are not), then one `JSON.stringify`. Anything it cannot do exactly like
+ * `write` gives up (`NOT_FAST`): integer-like keys (engines put those first whatever the
+ * insertion order), a `__proto__` key, any `\ud` in the output (a possible lone
+ * surrogate), depth past 64 (perhaps a cycle), a `toJSON` or an Array subclass (which
+ * `JSON.stringify` would obey and `write` does not), and every value that is not plain JSON.
  */
 function fast(value: unknown): string {
   const text = JSON.stringify(sortedCopy(value, 0));
