@@ -59,24 +59,33 @@ async function rawCedar(iterations: number): Promise<number[]> {
   return lat.sort((a, b) => a - b);
 }
 
-/** One caller's latency, and the part of it spent waiting for its durable record. */
+/** One caller's latency, the part of it spent waiting for its durable record, and the log's own fsyncs meanwhile. */
 interface OneCaller {
   lat: number[];
   recordWait: number[];
+  /** Each WAL fsync of the audit log during the run (ms), as `/metrics` reports them. */
+  walSyncs: number[];
 }
 
 /** One caller, one decision at a time: the latency an agent sees when Warden is not busy. */
 async function sequential(warden: Warden, token: string, n: number): Promise<OneCaller> {
   const lat: number[] = [];
   const recordWait: number[] = [];
-  await withRecordTimed(warden, (ms) => recordWait.push(ms), async () => {
-    for (let i = 0; i < n; i++) {
-      const t0 = process.hrtime.bigint();
-      await warden.decisions.decide({ token, tool: 'docs.read', target: `docs/page-${i % 100}` });
-      lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  });
-  return { lat: lat.sort((a, b) => a - b), recordWait: recordWait.sort((a, b) => a - b) };
+  const walSyncs: number[] = [];
+  const stop = warden.store.observeSyncs((seconds) => walSyncs.push(seconds * 1000));
+  try {
+    await withRecordTimed(warden, (ms) => recordWait.push(ms), async () => {
+      for (let i = 0; i < n; i++) {
+        const t0 = process.hrtime.bigint();
+        await warden.decisions.decide({ token, tool: 'docs.read', target: `docs/page-${i % 100}` });
+        lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    });
+  } finally {
+    stop();
+  }
+  const sorted = (a: number[]) => a.sort((x, y) => x - y);
+  return { lat: sorted(lat), recordWait: sorted(recordWait), walSyncs: sorted(walSyncs) };
 }
 
 type RecordFn = Warden['store']['decisions']['record'];
@@ -232,7 +241,7 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     const token = await setup(warden);
     await inProcess(warden, token, 1); // warm up
     const ip = await inProcess(warden, token, 5);
-    const one = full ? await sequential(warden, token, 3000) : { lat: [], recordWait: [] };
+    const one = full ? await sequential(warden, token, 3000) : { lat: [], recordWait: [], walSyncs: [] };
     const noRecord = full ? await withoutRecord(warden, () => inProcess(warden, token, 3)) : undefined;
     const app = await buildApp(warden);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -293,6 +302,8 @@ export async function benchDecisions(): Promise<Row[]> {
     { name: `writer thread busy (event-loop utilisation), ${CONCURRENCY} callers`, value: (ip.writerBusy ?? Number.NaN) * 100, unit: '%' },
     { name: 'one caller p99: the wait for its durable record', value: percentile(threaded.one.recordWait, 99), unit: 'ms', baseline: { name: 'decide() p99, one caller', value: percentile(one, 99) } },
     { name: 'one caller p50: the wait for its durable record', value: percentile(threaded.one.recordWait, 50), unit: 'ms', baseline: { name: 'decide() p50, one caller', value: percentile(one, 50) } },
+    { name: "one caller: the audit log's own WAL fsync p50", value: percentile(threaded.one.walSyncs, 50), unit: 'ms', baseline: { name: 'fsync of a 4 KiB append p50', value: percentile(floor, 50) } },
+    { name: "one caller: the audit log's own WAL fsync p99", value: percentile(threaded.one.walSyncs, 99), unit: 'ms', baseline: { name: 'fsync of a 4 KiB append p99', value: percentile(floor, 99) } },
     { name: 'POST /v1/decisions, record replaced by a no-op', value: (threaded.httpNoRecord as LoadResult).rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
     { name: 'POST /v1/decisions, decide() answering a constant', value: (threaded.httpConstant as LoadResult).rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
     { name: 'one primary-key read, a statement of its own (WAL)', value: reads.alone, unit: 'µs', baseline: { name: 'the same read inside a transaction', value: reads.inTransaction } },

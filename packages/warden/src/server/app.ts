@@ -64,7 +64,7 @@ export async function buildApp(warden: Warden, options: AppOptions = {}): Promis
   installJsonParser(app);
   // Form bodies, which the OAuth endpoints must accept (RFC 6749).
   installFormParser(app, BODY_LIMIT);
-  const metrics = installMetrics(app);
+  const metrics = installMetrics(app, warden.store);
   healthRoutes(app, warden, metrics);
   agentRoutes(app, warden);
   toolRoutes(app, warden);

@@ -106,6 +106,12 @@ export interface Store {
    * (read at most once per turn of the event loop; see sqlite/revision.ts).
    */
   revision(): number;
+  /**
+   * Calls `listener` with the duration, in seconds, of each fsync that made audit appends
+   * durable, in any of the store's threads; every answer waits for one. Returns the
+   * unsubscribe function.
+   */
+  observeSyncs(listener: (seconds: number) => void): () => void;
   /** Resolves when the store answers a trivial query; for `/readyz`. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -100,6 +100,13 @@ describe('GET /metrics', () => {
     ]);
   });
 
+  it("has a histogram of the audit log's fsyncs", () => {
+    // The tool's categorisation was an audited change: one durable append, one fsync at least.
+    const [count] = lines('warden_audit_fsync_seconds_count ');
+    expect(Number(count?.split(' ')[1])).toBeGreaterThanOrEqual(1);
+    expect(lines('warden_audit_fsync_seconds_bucket{le="+Inf"} ')).toHaveLength(1);
+  });
+
   it('includes the process metrics', () => {
     expect(lines('process_cpu_user_seconds_total ')).toHaveLength(1);
   });

@@ -115,6 +115,17 @@ describe('SqliteLog', () => {
       expect(db.prepare('SELECT log_index FROM things WHERE id = 1').get()).toEqual({ log_index: 1 });
     });
 
+    it('reports each fsync that made a batch durable, once per group commit', async () => {
+      const syncs: number[] = [];
+      const observed = new SqliteLog(db, { hmacKey: HMAC_KEY, onSync: (seconds) => syncs.push(seconds) });
+      await Promise.all(Array.from({ length: 50 }, (_, i) => observed.append(event(i))));
+      expect(syncs).toHaveLength(1);
+      await observed.append(event(50));
+      expect(syncs).toHaveLength(2);
+      for (const s of syncs) expect(s).toBeGreaterThan(0);
+      observed.close();
+    });
+
     it('fills in the time when the event has none', async () => {
       const at = new Date('2026-02-03T04:05:06.007Z');
       const timed = new SqliteLog(db, { hmacKey: HMAC_KEY, now: () => at });

@@ -110,6 +110,32 @@ describe('the decision writer thread', () => {
     expect(await t.warden.store.baselines.get('worker')).toBeDefined();
   });
 
+  it("reports its WAL fsyncs to the store's observers, with the answers they made durable", async () => {
+    const syncs: number[] = [];
+    const stop = t.warden.store.observeSyncs((seconds) => syncs.push(seconds));
+    const changedHere = () => t.warden.store.db.prepare('SELECT total_changes()').pluck().get() as number;
+    const before = changedHere();
+    await t.warden.decisions.decide({ token, tool: 'docs.read' });
+    // The decision was committed and fsynced by the worker: its fsync is already reported.
+    expect(changedHere()).toBe(before);
+    expect(syncs.length).toBeGreaterThanOrEqual(1);
+    for (const s of syncs) expect(s).toBeGreaterThan(0);
+    stop();
+    const seen = syncs.length;
+    await t.warden.decisions.decide({ token, tool: 'docs.read' });
+    expect(syncs).toHaveLength(seen);
+  });
+
+  it("counts the worker's fsyncs in /metrics", async () => {
+    const fsyncs = async () => {
+      const line = (await t.request('GET', '/metrics')).body.split('\n').find((l) => l.startsWith('warden_audit_fsync_seconds_count '));
+      return Number(line?.split(' ')[1]);
+    };
+    const before = await fsyncs();
+    await t.decide(token, { tool: 'docs.read' });
+    expect(await fsyncs()).toBeGreaterThan(before);
+  });
+
   it('counts unidentified callers without the server thread writing', async () => {
     const changedHere = () => t.warden.store.db.prepare('SELECT total_changes()').pluck().get() as number;
     const before = changedHere();

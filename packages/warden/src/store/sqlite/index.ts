@@ -32,12 +32,16 @@ export interface SqliteStoreOptions {
 
 export function createSqliteStore(file: string, options: SqliteStoreOptions): SqliteStore {
   const db = openDatabase(file);
-  const log = new SqliteLog(db, options);
+  const syncListeners = new Set<(seconds: number) => void>();
+  const onSync = (seconds: number) => {
+    for (const listener of syncListeners) listener(seconds);
+  };
+  const log = new SqliteLog(db, { hmacKey: options.hmacKey, ...(options.now ? { now: options.now } : {}), onSync });
   const ping = db.prepare('SELECT 1');
   const revision = stateRevision(db);
   const writer =
     options.writerThread === true && file !== ':memory:'
-      ? new DecisionWriter({ file, hmacKey: options.hmacKey }, options.onWriterFailure)
+      ? new DecisionWriter({ file, hmacKey: options.hmacKey }, options.onWriterFailure, onSync)
       : undefined;
   return {
     kind: 'sqlite',
@@ -55,6 +59,10 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
     policies: sqlitePolicyStore(db, log),
     baselines: sqliteBaselineStore(db, writer?.putBaselines),
     revision,
+    observeSyncs(listener) {
+      syncListeners.add(listener);
+      return () => syncListeners.delete(listener);
+    },
     async ping() {
       ping.get();
       writer?.check();

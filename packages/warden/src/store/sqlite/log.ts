@@ -108,6 +108,8 @@ export interface SqliteLogOptions {
   /** Key for the HMAC digests of sensitive values (kept outside the database). */
   hmacKey: Buffer;
   now?: () => Date;
+  /** Called with the duration, in seconds, of each WAL fsync that made a batch durable. */
+  onSync?: (seconds: number) => void;
 }
 
 /** An entry as stored: the leaf hash and the exact leaf text. */
@@ -282,8 +284,10 @@ export class SqliteLog implements AuditLog, HashReader {
       return;
     }
     this.syncing++;
+    const syncStart = process.hrtime.bigint();
     fsync(this.walFd, (err) => {
       this.syncing--;
+      if (err === null) this.options.onSync?.(Number(process.hrtime.bigint() - syncStart) / 1e9);
       settle(err);
       if (this.closed && this.syncing === 0) this.closeWal();
     });

@@ -16,7 +16,9 @@ const port = parentPort;
 if (port === null) throw new Error('writer-thread.ts runs only as a worker thread');
 const init = workerData as WriterInit;
 const db = openDatabase(init.file);
-const log = new SqliteLog(db, { hmacKey: Buffer.from(init.hmacKey) });
+/** WAL fsync durations since the last reply: they go back with the answers they made durable. */
+let syncs: number[] = [];
+const log = new SqliteLog(db, { hmacKey: Buffer.from(init.hmacKey), onSync: (seconds) => syncs.push(seconds) });
 const record = decisionWriter(db, log);
 const setOutcome = outcomeWriter(db, log);
 const putBaselines = baselineWriter(db);
@@ -35,9 +37,10 @@ function send(answer: WriterAnswer): void {
 }
 
 function drain(): void {
-  const answers = outbox;
+  const reply: WriterReply = { answers: outbox, syncs };
   outbox = [];
-  port?.postMessage(answers satisfies WriterReply);
+  syncs = [];
+  port?.postMessage(reply);
   if (closing && inFlight === 0) finish();
 }
 

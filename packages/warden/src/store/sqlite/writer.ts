@@ -46,8 +46,8 @@ export interface WriterAnswer {
 }
 
 export type WriterMessage = WriterRequest[] | 'close';
-/** From the worker: once its connection is open, then answers. */
-export type WriterReply = WriterAnswer[] | 'ready';
+/** From the worker: once its connection is open, then answers, with the WAL fsync durations (seconds) that made them durable. */
+export type WriterReply = { answers: WriterAnswer[]; syncs: number[] } | 'ready';
 
 /** Decisions per message at most (see `record`). */
 const CHUNK = 8;
@@ -90,7 +90,11 @@ export class DecisionWriter {
   /** Resolves once the worker has its connection open; rejects if it could not start. */
   readonly ready: Promise<void>;
 
-  constructor(init: WriterInit, private readonly onFailure: (err: unknown) => void = () => undefined) {
+  constructor(
+    init: WriterInit,
+    private readonly onFailure: (err: unknown) => void = () => undefined,
+    private readonly onSync: (seconds: number) => void = () => undefined,
+  ) {
     this.worker = startWorker(init);
     let started: () => void = () => undefined;
     let failed: (err: unknown) => void = () => undefined;
@@ -101,8 +105,12 @@ export class DecisionWriter {
     // Never an unhandled rejection: callers that do not wait for `ready` see `record` fail.
     this.ready.catch(() => undefined);
     this.worker.on('message', (reply: WriterReply) => {
-      if (reply === 'ready') started();
-      else for (const a of reply) this.settle(a);
+      if (reply === 'ready') {
+        started();
+        return;
+      }
+      for (const seconds of reply.syncs) this.onSync(seconds);
+      for (const a of reply.answers) this.settle(a);
     });
     this.worker.on('error', (err) => {
       failed(err);
