@@ -19,7 +19,7 @@ import type { ApprovalRecord, ApprovalStore, DecisionRecord, DecisionStore, Disc
 import type { AgentStore, ToolStore } from '../store/types.js';
 import { DecisionCodes } from './errors.js';
 import { normalizeTarget } from './target.js';
-import type { CredentialVerifier, DecisionRequest, DecisionResponse, PolicyEvaluator, PolicyOutcome, RiskResult, RiskScorer, VerifiedCredential } from './types.js';
+import type { CredentialVerifier, DecisionRequest, DecisionResponse, PolicyEvaluator, PolicyOutcome, RiskInput, RiskResult, RiskScorer, VerifiedCredential } from './types.js';
 
 export interface PipelineDeps {
   verifier: CredentialVerifier;
@@ -127,6 +127,8 @@ export class DecisionPipeline {
 
     let decision: DecisionRecord['decision'] = 'deny';
     let risk: RiskResult = NEUTRAL_RISK;
+    /** What the behaviour scorer was given: it learns from the same input once the answer is recorded. */
+    let scored: RiskInput | undefined;
     let policyVersion = 'unknown';
     let determining: string[] = [];
     let policyInput: PolicyInput | null = null;
@@ -163,8 +165,8 @@ export class DecisionPipeline {
       } else {
         reasons.push({ code: DecisionCodes.IN_SCOPE, message: `\`${req.tool}\` is within the credential's scope \`${cred.scope.join(' ')}\`` });
         categories = tool?.categories ?? ['unknown'];
-        const riskInput = this.riskInput(req, cred, agentId, categories, at);
-        risk = await deps.risk.score(riskInput);
+        scored = this.riskInput(req, cred, agentId, categories, at);
+        risk = await deps.risk.score(scored);
         reasons.push({
           code: DecisionCodes.RISK_SCORED,
           message: risk.factors.length === 0 ? `risk score ${risk.score}: nothing unusual` : `risk score ${risk.score}: ${risk.factors.map((f) => f.code).join(', ')}`,
@@ -266,8 +268,8 @@ export class DecisionPipeline {
     }
 
     // After the answer is durable: learning, notifications. None may fail the decision.
-    if (policyInput) {
-      const input = this.riskInput(req, cred, agentId, categories, at);
+    if (policyInput && scored) {
+      const input = scored;
       try {
         void (decision === 'allow' ? deps.risk.learn(input) : deps.risk.attempted(input)).catch(() => undefined);
       } catch {

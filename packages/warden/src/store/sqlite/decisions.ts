@@ -126,6 +126,9 @@ const DECISION_COLUMNS = [
   'reasons', 'risk', 'policy_version', 'determining', 'approval_id', 'policy_input',
 ] as const;
 
+/** Where the decision's time is in `EncodedDecision.row`: the agent's last-seen time moves to it. */
+const TIME_COLUMN = DECISION_COLUMNS.indexOf('time');
+
 /** A decision and its audit event, ready for `decisionWriter` (in this thread or the writer thread). */
 export function encodeDecision(
   decision: Parameters<DecisionStore['record']>[0],
@@ -216,7 +219,7 @@ export function decisionWriter(db: Db, log: SqliteLog): (d: EncodedDecision) => 
       if (d.createApproval) insertApproval.run(d.createApproval);
       insert.run(...d.row, index);
       // Liveness rides in the same transaction: no commit of its own on the hot path.
-      const time = d.row[1] as string;
+      const time = d.row[TIME_COLUMN] as string;
       touch.run(time, d.agent, time);
     });
 }

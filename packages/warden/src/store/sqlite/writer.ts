@@ -190,9 +190,9 @@ export class DecisionWriter {
     try {
       this.worker.postMessage(batch satisfies WriterMessage);
     } catch {
-      // Something in the batch cannot be cloned (decisions and outcomes arrive as text, but
-      // a baseline or an unidentified caller's detail is an object): send them one by one,
-      // so only that request fails, and never hangs.
+      // Something in the batch cannot be cloned (decisions, outcomes and baselines arrive as
+      // text, but an unidentified caller's detail is an object that may hold anything): send
+      // them one by one, so only that request fails, and never hangs.
       for (const r of batch) {
         try {
           this.worker.postMessage([r] satisfies WriterMessage);
