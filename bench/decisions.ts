@@ -88,6 +88,32 @@ async function sequential(warden: Warden, token: string, n: number): Promise<One
   return { lat: sorted(lat), recordWait: sorted(recordWait), walSyncs: sorted(walSyncs) };
 }
 
+/**
+ * One caller, the record a no-op, each decision timed twice over: once just after the
+ * thread slept (a 1 ms timer, the way a server thread waits for its next request) and once
+ * straight after that decision, still warm. The two alternate, so both see the same
+ * machine. On this VM a thread that sleeps wakes up slow: the gap between the two is what
+ * every HTTP request pays that the in-process loop, never idle, does not.
+ */
+async function afterSleep(warden: Warden, token: string, n: number): Promise<{ cold: number[]; warm: number[] }> {
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const timed = async (into: number[]) => {
+    const t0 = process.hrtime.bigint();
+    await warden.decisions.decide({ token, tool: 'docs.read', target: 'docs/page-1' });
+    into.push(Number(process.hrtime.bigint() - t0) / 1e3);
+  };
+  await withoutRecord(warden, async () => {
+    for (let i = 0; i < n; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      await timed(cold);
+      await timed(warm);
+    }
+  });
+  const sorted = (a: number[]) => a.sort((x, y) => x - y);
+  return { cold: sorted(cold), warm: sorted(warm) };
+}
+
 type RecordFn = Warden['store']['decisions']['record'];
 
 /** Runs `f` with the store's `record` swapped for `replace(real)`, then puts it back. */
@@ -231,6 +257,8 @@ interface Measured {
   /** The HTTP load with the record replaced by a no-op, and with decide() answering a constant (full measure only). */
   httpNoRecord: LoadResult | undefined;
   httpConstant: LoadResult | undefined;
+  /** One caller's decide() just after the thread slept, and straight after (full measure only). */
+  slept: { cold: number[]; warm: number[] } | undefined;
 }
 
 /** Every measure against one Warden: recording in its writer thread (the default) or in-thread. */
@@ -243,6 +271,7 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     const ip = await inProcess(warden, token, 5);
     const one = full ? await sequential(warden, token, 3000) : { lat: [], recordWait: [], walSyncs: [] };
     const noRecord = full ? await withoutRecord(warden, () => inProcess(warden, token, 3)) : undefined;
+    const slept = full ? await afterSleep(warden, token, 2000) : undefined;
     const app = await buildApp(warden);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const body = JSON.stringify({ tool: 'docs.read', target: 'docs/page-1' });
@@ -264,7 +293,7 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     for (const [what, r] of [['', http], [' without the record', httpNoRecord], [' with a constant answer', httpConstant]] as const) {
       if (r !== undefined && r.non2xx > 0) throw new Error(`POST /v1/decisions${what} answered ${r.non2xx} non-2xx`);
     }
-    return { ip, one, http, bare, noRecord, httpNoRecord, httpConstant };
+    return { ip, one, http, bare, noRecord, slept, httpNoRecord, httpConstant };
   } finally {
     await warden.close();
     rmSync(dir, { recursive: true, force: true });
@@ -283,6 +312,7 @@ export async function benchDecisions(): Promise<Row[]> {
   const { ip, http } = threaded;
   const one = threaded.one.lat;
   const baseHttp = threaded.bare as LoadResult;
+  const slept = threaded.slept as { cold: number[]; warm: number[] };
   const cedar = { name: 'raw statefulIsAuthorized', value: rawRate };
   return [
     { name: `decide() in-process, ${CONCURRENCY} callers, durable`, value: ip.rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
@@ -306,6 +336,7 @@ export async function benchDecisions(): Promise<Row[]> {
     { name: "one caller: the audit log's own WAL fsync p99", value: percentile(threaded.one.walSyncs, 99), unit: 'ms', baseline: { name: 'fsync of a 4 KiB append p99', value: percentile(floor, 99) } },
     { name: 'POST /v1/decisions, record replaced by a no-op', value: (threaded.httpNoRecord as LoadResult).rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
     { name: 'POST /v1/decisions, decide() answering a constant', value: (threaded.httpConstant as LoadResult).rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
+    { name: 'decide() p50, one caller, record a no-op, just after the thread slept 1 ms', value: percentile(slept.cold, 50), unit: 'µs', baseline: { name: 'the same, straight after another decide()', value: percentile(slept.warm, 50) } },
     { name: 'one primary-key read, a statement of its own (WAL)', value: reads.alone, unit: 'µs', baseline: { name: 'the same read inside a transaction', value: reads.inTransaction } },
     // The same Warden recording decisions in its server thread, not its writer thread.
     { name: `decide() in-process, ${CONCURRENCY} callers, recorded in-thread`, value: inThread.ip.rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
