@@ -264,7 +264,7 @@ export class DecisionPipeline {
         if (attempt >= MAX_REDECIDE) throw auditUnavailable(err, 'the state kept changing while this action was decided');
         return this.decide(req, attempt + 1);
       }
-      throw err;
+      throw this.unrecorded(err);
     }
 
     // After the answer is durable: learning, notifications. None may fail the decision.
@@ -292,6 +292,18 @@ export class DecisionPipeline {
   }
 
   /**
+   * What a record that failed is to its caller. A coded refusal keeps its code; anything
+   * uncoded (a row the database refused, a request the writer thread could not be sent)
+   * means what a log that cannot be written means: nothing is on the record, so the answer
+   * is 503 AUDIT_UNAVAILABLE, never a decision. The cause goes to the operator log.
+   */
+  private unrecorded(err: unknown): WardenError {
+    if (err instanceof WardenError) return err;
+    this.deps.log?.error({ err }, 'decision could not be recorded');
+    return auditUnavailable(err, 'the decision could not be recorded');
+  }
+
+  /**
    * Records the end of a held call whose approval was refused or ran out: a deny, on the
    * record like any other decision.
    */
@@ -313,7 +325,9 @@ export class DecisionPipeline {
       approvalId: approval.id,
       outcome: null,
     };
-    const receipt = await this.deps.decisions.record(record, this.auditEvent(record, undefined, undefined));
+    const receipt = await this.deps.decisions.record(record, this.auditEvent(record, undefined, undefined)).catch((err: unknown) => {
+      throw this.unrecorded(err);
+    });
     this.deps.events.emit('decision', { id: record.id, agent: record.agent, tool: record.tool, decision: 'deny', index: receipt.index }, record.time);
     return {
       id: record.id,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditUnavailable } from '../../src/audit/errors.js';
+import { verifyLocalLog } from '../../src/audit/verify-log.js';
 import { expectError } from '../server/state.js';
 import { codes, decisionWarden, type DecisionTest } from './fixtures.js';
 
@@ -174,6 +175,19 @@ describe('an audit log that cannot be written', () => {
     expect(res.json().error.message).toBe('the audit log could not be written');
   });
 
+  it("answers 503 AUDIT_UNAVAILABLE, not 500, when the decision's own row is refused", async () => {
+    const before = await t.warden.store.log.size();
+    t.warden.store.db.exec("CREATE TRIGGER broken BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+    try {
+      const res = await t.decide(token, { tool: 'forum.read', target: 'forum/refused' });
+      expectError(res, 503, 'AUDIT_UNAVAILABLE');
+      expect(res.body).not.toContain('disk I/O error');
+    } finally {
+      t.warden.store.db.exec('DROP TRIGGER broken');
+    }
+    expect(await t.warden.store.log.size()).toBe(before);
+  });
+
   it('creates no approval for a held call it could not record', async () => {
     t.warden.store.db.pragma('query_only = ON');
     const res = await t.decide(token, { tool: 'forum.post', args: { body: 'hello' } });
@@ -203,6 +217,28 @@ describe('an audit log that cannot be written', () => {
     expect(health.statusCode).toBe(200);
     const d = (await t.decide(token, { tool: 'forum.read' })).json();
     expect(d.decision).toBe('allow');
+  });
+
+  // Last here: it leaves an approval behind.
+  it('answers a waiting call 503 AUDIT_UNAVAILABLE when the deny that ends it cannot be recorded', async () => {
+    const waiting = t.decide(token, { tool: 'forum.post', args: { body: 'refused text' } }, 10);
+    let approvalId = '';
+    await vi.waitFor(async () => {
+      const [held] = await t.warden.store.approvals.list({ status: 'pending', limit: 10 });
+      expect(held).toBeDefined();
+      approvalId = held!.id;
+    });
+    const decisionsBefore = (await t.warden.store.decisions.search({ limit: 1000 })).length;
+    t.warden.store.db.exec("CREATE TRIGGER broken BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+    try {
+      expect((await t.request('POST', `/v1/approvals/${approvalId}/deny`, { key: t.keys.approver, body: {} })).statusCode).toBe(200);
+      const res = await waiting;
+      expectError(res, 503, 'AUDIT_UNAVAILABLE');
+      expect(res.body).not.toContain('disk I/O error');
+    } finally {
+      t.warden.store.db.exec('DROP TRIGGER broken');
+    }
+    expect((await t.warden.store.decisions.search({ limit: 1000 })).length).toBe(decisionsBefore);
   });
 });
 
@@ -261,6 +297,36 @@ describe('a writer thread that cannot record', () => {
     // The lock is gone: the same writer records again.
     expect((await t.decide(token, { tool: 'forum.read' })).json().decision).toBe('allow');
   }, 20_000);
+
+  // Two places a write can fail inside the worker's transaction: the decision's own row
+  // (that request fails alone) and its log entry (the whole batch fails).
+  for (const table of ['decisions', 'audit_entries']) {
+    it(`answers 503 AUDIT_UNAVAILABLE when an insert into ${table} fails inside its transaction, records nothing, then records again`, async () => {
+      const db = t.warden.store.db;
+      const count = () => db.prepare('SELECT COUNT(*) FROM decisions').pluck().get() as number;
+      const [decisionsBefore, sizeBefore, approvalsBefore] = [count(), await t.warden.store.log.size(), await t.warden.store.approvals.list({ limit: 100 })];
+      // The fault is on the worker's connection too: the schema is shared.
+      db.exec(`CREATE TRIGGER broken BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+      try {
+        // Enough at once that several share one of the worker's transactions; one is held.
+        const answers = await Promise.all([
+          ...Array.from({ length: 7 }, (_, i) => t.decide(token, { tool: 'forum.read', target: `forum/fault-${i}` })),
+          t.decide(token, { tool: 'forum.post', args: { body: 'held' } }),
+        ]);
+        for (const res of answers) {
+          expectError(res, 503, 'AUDIT_UNAVAILABLE');
+          expect(res.body).not.toContain('disk I/O error');
+        }
+      } finally {
+        db.exec('DROP TRIGGER broken');
+      }
+      expect(count()).toBe(decisionsBefore);
+      expect(await t.warden.store.log.size()).toBe(sizeBefore);
+      expect(await t.warden.store.approvals.list({ limit: 100 })).toEqual(approvalsBefore);
+      expect((await t.decide(token, { tool: 'forum.read' })).json().decision).toBe('allow');
+      expect(await verifyLocalLog(t.dir)).toMatchObject({ ok: true });
+    });
+  }
 
   it('fails closed once the writer thread is gone: 503 to every decision, /readyz 503, nothing recorded', async () => {
     const before = await t.warden.store.log.size();
