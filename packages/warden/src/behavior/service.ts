@@ -115,7 +115,10 @@ export class BehaviorService implements RiskScorer {
     return summarizeBaseline(await this.baseline(agent), { agent });
   }
 
-  /** Writes changed baselines back in one transaction. */
+  /**
+   * Writes changed baselines back in one transaction. If the write fails, they are still
+   * changed: marked again, so the next flush writes them (and eviction keeps them).
+   */
   async flush(): Promise<void> {
     if (this.dirty.size === 0) return;
     const at = this.now().toISOString();
@@ -125,7 +128,12 @@ export class BehaviorService implements RiskScorer {
       if (b) rows.push({ agent, data: JSON.stringify(b), at });
     }
     this.dirty.clear();
-    await this.store.putMany(rows);
+    try {
+      await this.store.putMany(rows);
+    } catch (err) {
+      for (const row of rows) this.dirty.add(row.agent);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
@@ -150,15 +158,23 @@ export class BehaviorService implements RiskScorer {
       b = emptyBaseline();
     }
     this.cache.set(agent, b);
-    if (this.cache.size > this.maxCached) await this.evict();
+    if (this.cache.size > this.maxCached) await this.evict(agent);
     return b;
   }
 
-  private async evict(): Promise<void> {
-    await this.flush();
+  /** Drops the least recently used baselines down to the bound, never `keep` (the one asked for). */
+  private async evict(keep: string): Promise<void> {
+    try {
+      await this.flush();
+    } catch {
+      // Baselines are derived data: a store that cannot take them is no reason to refuse a
+      // score. What could not be written stays in memory, marked, up to twice the bound.
+    }
     for (const key of this.cache.keys()) {
       if (this.cache.size <= this.maxCached) break;
+      if (key === keep || (this.dirty.has(key) && this.cache.size <= 2 * this.maxCached)) continue;
       this.cache.delete(key);
+      this.dirty.delete(key);
     }
   }
 }
