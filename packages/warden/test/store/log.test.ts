@@ -271,6 +271,19 @@ describe('SqliteLog', () => {
       expect((await log.entries(0, 2)).map((e) => e.entry.subject)).toEqual(['thing:1', 'thing:3']);
     });
 
+    it('fails the whole batch, keeping nothing, when apply rolls back the whole transaction', async () => {
+      db.exec("CREATE TRIGGER rollback_all BEFORE INSERT ON things WHEN NEW.id = 2 BEGIN SELECT RAISE(ROLLBACK, 'refused'); END");
+      const results = await Promise.allSettled(
+        [1, 2, 3].map((i) => log.append(event(i), () => db.prepare('INSERT INTO things (id, log_index) VALUES (?, 0)').run(i))),
+      );
+      expect(results.map((r) => (r.status === 'rejected' ? codeOf(r.reason) : 'resolved'))).toEqual(['AUDIT_UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'AUDIT_UNAVAILABLE']);
+      expect(db.prepare('SELECT id FROM things').all()).toEqual([]);
+      expect(await log.size()).toBe(0);
+      // The log goes on where it was.
+      db.exec('DROP TRIGGER rollback_all');
+      expect((await log.append(event(4))).index).toBe(0);
+    });
+
     it('fails only its own append when the event is not plain JSON', async () => {
       const results = await Promise.allSettled([log.append(event(1)), log.append(event(2, { data: { at: new Date(0) } })), log.append(event(3))]);
       expect(results[1]?.status === 'rejected' && results[1].reason instanceof TypeError).toBe(true);

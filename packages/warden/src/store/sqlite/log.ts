@@ -250,7 +250,10 @@ export class SqliteLog implements AuditLog, HashReader {
             try {
               prepared = item.apply === undefined ? this.prepare(size, item.event) : this.applyAndPrepare(size, item);
             } catch (err) {
-              if (isStorageFailure(err)) throw err;
+              // A statement that rolled back the whole transaction (a trigger's RAISE(ROLLBACK),
+              // an ON CONFLICT ROLLBACK) leaves nothing to go on with: every later statement
+              // would commit on its own. The whole batch fails, as on a storage failure.
+              if (isStorageFailure(err) || !this.db.inTransaction) throw err;
               settled.push([item, err instanceof Error ? err : new Error(String(err))]);
               continue;
             }
