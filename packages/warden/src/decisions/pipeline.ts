@@ -15,7 +15,7 @@ import { invalid, WardenError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { AuditEvent } from '../store/audit-types.js';
 import { auditUnavailable } from '../audit/errors.js';
-import type { ApprovalRecord, ApprovalStore, DecisionRecord, DecisionStore, DiscoveredStore, PolicyInput, Reason } from '../store/decision-types.js';
+import { MAX_PENDING_PER_AGENT, type ApprovalRecord, type ApprovalStore, type DecisionRecord, type DecisionStore, type DiscoveredStore, type PolicyInput, type Reason } from '../store/decision-types.js';
 import type { AgentStore, ToolStore } from '../store/types.js';
 import { DecisionCodes } from './errors.js';
 import { normalizeTarget } from './target.js';
@@ -39,7 +39,7 @@ export interface PipelineDeps {
 }
 
 /** Held calls one agent may have waiting for a human at once. */
-export const MAX_PENDING_PER_AGENT = 100;
+export { MAX_PENDING_PER_AGENT };
 
 /** Times one call is decided afresh because the state it read changed meanwhile. */
 const MAX_REDECIDE = 5;
@@ -184,15 +184,21 @@ export class DecisionPipeline {
           },
         };
         const outcome: PolicyOutcome = await deps.policy.evaluate(policyInput);
+        // INVARIANT: the version on the record, and the one an approval is bound to or
+        // matched by, is the version that gave this answer: a policy put in while this call
+        // was scored must not let an approval of the old version through the new one.
+        policyVersion = outcome.version;
         determining = outcome.determining;
         reasons.push(...outcome.reasons);
         decision = outcome.decision;
         if (decision === 'pending') {
           const usable = await deps.approvals.findUsable({
             agent: agentId,
+            task: cred.task.id,
             origin: cred.origin,
             chain: cred.actors,
             tool: req.tool,
+            categories,
             target: base.target,
             argsDigest: digest,
             policyVersion,
@@ -257,10 +263,14 @@ export class DecisionPipeline {
       // Another call used this single-use approval between our read and our write (the
       // store refuses the second use atomically): nothing was recorded, so decide afresh,
       // which now finds the approval used up.
-      if (consume && /approval already used/.test(String(err))) return this.decide(req, attempt);
-      // An agent, tool or credential changed while this was decided: nothing was recorded;
-      // decide again on the new state (a later turn, so nothing is served from before).
-      if (/state changed/.test(String(err))) {
+      if (consume && /approval already used/.test(String(err))) {
+        if (attempt >= MAX_REDECIDE) throw auditUnavailable(err, 'the approval kept being used by other calls while this action was decided');
+        return this.decide(req, attempt + 1);
+      }
+      // An agent, tool or credential changed while this was decided, or concurrent held
+      // calls filled the agent's approval queue first: nothing was recorded; decide again on
+      // the new state (a later turn, so nothing is served from before).
+      if (/state changed|approval queue full/.test(String(err))) {
         if (attempt >= MAX_REDECIDE) throw auditUnavailable(err, 'the state kept changing while this action was decided');
         return this.decide(req, attempt + 1);
       }
@@ -384,6 +394,7 @@ export class DecisionPipeline {
       resolvedAt: null,
       comment: null,
       usedAt: null,
+      task: cred.task.id,
     };
   }
 

@@ -74,6 +74,8 @@ export interface RiskScorer {
 }
 
 export interface PolicyOutcome {
+  /** The version of the policy set that gave this answer (it may have changed since `version()`). */
+  version: string;
   decision: 'allow' | 'deny' | 'pending';
   determining: string[];
   reasons: Reason[];

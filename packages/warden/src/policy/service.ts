@@ -74,8 +74,9 @@ export class PolicyService implements PolicyEvaluator {
   }
 
   async evaluate(input: PolicyInput): Promise<PolicyOutcome> {
-    const result = (await this.current()).evaluate(input as unknown as CallRequest);
-    return { decision: result.decision, determining: [...result.determining], reasons: [...result.reasons] };
+    const engine = await this.current();
+    const result = engine.evaluate(input as unknown as CallRequest);
+    return { version: engine.version, decision: result.decision, determining: [...result.determining], reasons: [...result.reasons] };
   }
 
   /** Cedar's `delegate` action: may this agent hand work to that one? */

@@ -71,6 +71,8 @@ export interface ApprovalRecord {
   comment: string | null;
   /** Set when the approved call was let through: an approval is single-use. */
   usedAt: string | null;
+  /** The task (credential `task.id`) the call was held in; only that task may use it. Null before store version 7. */
+  task: string | null;
 }
 
 export interface DecisionQuery {
@@ -111,15 +113,36 @@ export interface DecisionStore {
   setOutcome(id: string, outcome: NonNullable<DecisionRecord['outcome']>, event: AuditEvent): Promise<AppendReceipt>;
 }
 
+/**
+ * Calls one agent may have waiting for a human at once. The pipeline denies the next one
+ * (APPROVAL_QUEUE_FULL); the store checks it again when it creates an approval, under the
+ * write lock, so concurrent calls cannot overshoot it.
+ */
+export const MAX_PENDING_PER_AGENT = 100;
+
 export interface ApprovalStore {
   get(id: string): Promise<ApprovalRecord | undefined>;
   list(q: { status?: ApprovalStatus; agent?: string; limit: number }): Promise<ApprovalRecord[]>;
   /**
    * The approved, unused, unexpired approval bound to exactly this call, if any: the same
-   * agent, tool, target, arguments and policy version, asked for in the same chain (origin
-   * and actors), so an approval given for one human's task never lets through another's.
+   * agent, tool, target, arguments and policy version, asked for in the same task and chain
+   * (origin and actors), so an approval given in one task never lets through another's,
+   * even another task the same human granted; and with the tool in the same categories,
+   * so a tool recategorised since (say, into `permissions`, where the approver must be
+   * outside the chain) is asked for again under its new rules.
    */
-  findUsable(q: { agent: string; origin: string; chain: string[]; tool: string; target: string | null; argsDigest: string; policyVersion: string; now: string }): Promise<ApprovalRecord | undefined>;
+  findUsable(q: {
+    agent: string;
+    task: string;
+    origin: string;
+    chain: string[];
+    tool: string;
+    categories: string[];
+    target: string | null;
+    argsDigest: string;
+    policyVersion: string;
+    now: string;
+  }): Promise<ApprovalRecord | undefined>;
   /** Moves a pending approval to a final status; resolves false if it was no longer pending. */
   resolve(id: string, status: 'approved' | 'denied' | 'expired', by: string | null, at: string, comment: string | null, event: AuditEvent): Promise<boolean>;
   /** Pending approvals whose time is up. */

@@ -1,8 +1,9 @@
 /**
  * An approval lets through one exact call, once (DESIGN.md, "Policy"): bound to the agent,
- * the tool, the target, the digest of the arguments and the policy version. Each way of
- * stretching an approval to another call is an attacker case of its own, and each must
- * come back `pending` (a new approval), never `allow`.
+ * the task and chain it was asked in, the tool, the target, the digest of the arguments
+ * and the policy version. Each way of stretching an approval to another call is an
+ * attacker case of its own, and each must come back `pending` (a new approval), never
+ * `allow`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, decisionWarden, eventually, type DecisionTest } from '../decisions/fixtures.js';
@@ -140,6 +141,14 @@ describe('approval replay', () => {
     await expectHeldAgain(sameAgentOtherHuman, call, id);
   });
 
+  it('holds the exact approved call made in another task the same human granted the same agent', async () => {
+    const call = unique();
+    const id = await approved(call);
+    // Same human, same agent, same scope and chain: only the task (a new grant) differs.
+    const anotherTask = await t.grant('helper', ['forum.post', 'forum.comment']);
+    await expectHeldAgain(anotherTask, call, id);
+  });
+
   it('does not let an approver clear a permission change in their own chain by approving it in another chain (four eyes)', async () => {
     await t.register('ops', ['repo.*']);
     await t.categorise('repo.set_permissions', ['permissions']);
@@ -154,6 +163,20 @@ describe('approval replay', () => {
     expect((await t.request('POST', `/v1/approvals/${theirs.approval.id}/approve`, { key: engineer, body: {} })).statusCode).toBe(200);
     // … but that approval must not let the call through in engineer-b's own chain.
     await expectHeldAgain(own, call, theirs.approval.id);
+  });
+
+  it('holds the approved call again once its tool is recategorised, so four eyes cannot be skipped', async () => {
+    // engineer-b may approve a publish in their own chain, but not a permission change.
+    await t.register('editor', ['site.*']);
+    await t.categorise('site.share', ['publish']);
+    const engineer = await t.humanKey('engineer-b-2', 'approver');
+    const own = await t.grant('editor', ['site.share'], engineer);
+    const call = { tool: 'site.share', target: 'acme/payments', args: { visibility: 'public' } };
+    const held = (await t.decide(own, call)).json();
+    expect((await t.request('POST', `/v1/approvals/${held.approval.id}/approve`, { key: engineer, body: {} })).statusCode).toBe(200);
+    // The tool turns out to change permissions: the same policy version, the same call.
+    await t.categorise('site.share', ['permissions']);
+    await expectHeldAgain(own, call, held.approval.id);
   });
 
   it('holds the approved call again after the policy changed (a new version)', async () => {

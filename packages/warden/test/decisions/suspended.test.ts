@@ -86,7 +86,7 @@ describe('an agent suspended mid-task', () => {
     expect(voided[0]).toMatchObject({ actor: 'human:admin-user', data: { id: approvedId, agent: 'helper', reason: 'agent suspended' } });
     const given = (await t.warden.store.approvals.get(approvedId))!;
     expect(await t.warden.store.approvals.findUsable({
-      agent: 'helper', origin: given.origin, chain: given.chain, tool: 'forum.post', target: null,
+      agent: 'helper', task: given.task!, origin: given.origin, chain: given.chain, tool: 'forum.post', categories: given.categories, target: null,
       argsDigest: given.argsDigest,
       policyVersion: await t.warden.policy.version(), now: new Date().toISOString(),
     })).toBeUndefined();

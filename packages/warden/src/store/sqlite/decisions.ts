@@ -1,16 +1,17 @@
 /** SQLite implementation of recorded decisions, the approval queue and unidentified callers. */
 import { WardenError } from '../../errors.js';
 import type { AppendReceipt, AuditLog } from '../audit-types.js';
-import type {
-  ApprovalRecord,
-  ApprovalStore,
-  BaselineStore,
-  DecisionRecord,
-  DecisionStore,
-  DiscoveredRecord,
-  DiscoveredStore,
-  PolicyStore,
-  PolicyVersionRecord,
+import {
+  MAX_PENDING_PER_AGENT,
+  type ApprovalRecord,
+  type ApprovalStore,
+  type BaselineStore,
+  type DecisionRecord,
+  type DecisionStore,
+  type DiscoveredRecord,
+  type DiscoveredStore,
+  type PolicyStore,
+  type PolicyVersionRecord,
 } from '../decision-types.js';
 import type { Db } from './db.js';
 import type { LeafParts, SqliteLog } from './log.js';
@@ -78,6 +79,7 @@ interface ApprovalRow {
   resolved_at: string | null;
   comment: string | null;
   used_at: string | null;
+  task: string | null;
 }
 
 const approvalFromRow = (r: ApprovalRow): ApprovalRecord => ({
@@ -101,6 +103,7 @@ const approvalFromRow = (r: ApprovalRow): ApprovalRecord => ({
   resolvedAt: r.resolved_at,
   comment: r.comment,
   usedAt: r.used_at,
+  task: r.task,
 });
 
 /**
@@ -166,6 +169,7 @@ export function encodeDecision(
             decisionId: a.decisionId,
             status: a.status,
             agent: a.agent,
+            task: a.task,
             origin: a.origin,
             chain: JSON.stringify(a.chain),
             tool: a.tool,
@@ -193,26 +197,34 @@ export function decisionWriter(db: Db, log: SqliteLog): (d: EncodedDecision) => 
   const insert = db.prepare<Array<string | number | null>>(
     `INSERT INTO decisions (${DECISION_COLUMNS.join(', ')}, log_index) VALUES (${DECISION_COLUMNS.map(() => '?').join(', ')}, ?)`,
   );
-  const insertApproval = db.prepare(`INSERT INTO approvals (id, decision_id, status, agent, origin, chain, tool, categories,
+  const insertApproval = db.prepare(`INSERT INTO approvals (id, decision_id, status, agent, task, origin, chain, tool, categories,
     target, args_digest, args_preview, policy_version, reasons, risk, created_at, expires_at)
-    VALUES (@id, @decisionId, @status, @agent, @origin, @chain, @tool, @categories, @target, @argsDigest, @argsPreview,
+    VALUES (@id, @decisionId, @status, @agent, @task, @origin, @chain, @tool, @categories, @target, @argsDigest, @argsPreview,
     @policyVersion, @reasons, @risk, @createdAt, @expiresAt)`);
   const touch = db.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)');
   const consume = db.prepare("UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND used_at IS NULL");
   const statusOf = db.prepare<[string], string>('SELECT status FROM agents WHERE id = ?').pluck();
+  const pendingOf = db.prepare<[string], number>("SELECT COUNT(*) FROM approvals WHERE status = 'pending' AND agent = ?").pluck();
   const revisionNow = db.prepare<[], number>('SELECT n FROM state_revision WHERE id = 1').pluck();
   return (d) =>
     log.appendParts(d.leaf, (index) => {
-      // INVARIANT: nothing is let through for an agent suspended while it was being decided:
-      // the status is read again inside the transaction that records the answer.
-      if (d.letsThrough && statusOf.get(d.agent) !== 'active') {
+      // A held call is guarded as an allow is: its approval, once given, lets the call through.
+      const guarded = d.letsThrough || d.createApproval !== undefined;
+      // INVARIANT: nothing is let through, and nothing is put before an approver, for an agent
+      // suspended while it was being decided: the status is read again inside the
+      // transaction that records the answer.
+      if (guarded && statusOf.get(d.agent) !== 'active') {
         throw new WardenError('ACTOR_SUSPENDED', `agent \`${d.agent}\` was suspended while this action was being decided`);
       }
-      // INVARIANT: nothing is let through on state that changed while it was being decided
-      // (a token revoked, a delegator suspended, a scope narrowed, a tool recategorised, by
-      // this process or another): under the write lock, the revision must still be the one
-      // the decision read. Otherwise nothing is recorded and the caller decides again.
-      if (d.letsThrough && d.basis !== undefined && revisionNow.get() !== d.basis) throw new Error('state changed');
+      // INVARIANT: nothing is let through or held on state that changed while it was being
+      // decided (a token revoked, a delegator suspended, a scope narrowed, a tool
+      // recategorised, by this process or another): under the write lock, the revision must
+      // still be the one the decision read. Otherwise nothing is recorded and the caller
+      // decides again.
+      if (guarded && d.basis !== undefined && revisionNow.get() !== d.basis) throw new Error('state changed');
+      // INVARIANT: concurrent held calls cannot overshoot an agent's approval queue: counted
+      // again under the write lock. The caller decides again and finds the queue full.
+      if (d.createApproval !== undefined && pendingOf.get(d.agent)! >= MAX_PENDING_PER_AGENT) throw new Error('approval queue full');
       if (d.consumeApproval && consume.run(d.consumeApproval.at, d.consumeApproval.id).changes !== 1) {
         throw new Error('approval already used');
       }
@@ -296,9 +308,10 @@ export function sqliteDecisionStore(
 
 export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
   const getStmt = db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?');
-  const usable = db.prepare<[string, string, string | null, string | null, string, string, string, string, string], ApprovalRow>(
+  const usable = db.prepare<[string, string, string | null, string | null, string, string, string, string, string, string, string], ApprovalRow>(
     `SELECT * FROM approvals WHERE agent = ? AND tool = ? AND (target IS ? OR target = ?) AND args_digest = ?
-     AND policy_version = ? AND origin = ? AND chain = ? AND status = 'approved' AND used_at IS NULL AND expires_at > ? ORDER BY created_at LIMIT 1`,
+     AND policy_version = ? AND task = ? AND origin = ? AND chain = ? AND categories = ?
+     AND status = 'approved' AND used_at IS NULL AND expires_at > ? ORDER BY created_at LIMIT 1`,
   );
   const resolveStmt = db.prepare("UPDATE approvals SET status = ?, resolved_by = ?, resolved_at = ?, comment = ? WHERE id = ? AND status = 'pending'");
   const overdueStmt = db.prepare<[string, number], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?");
@@ -326,7 +339,7 @@ export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
       return (db.prepare(sql).all(params) as ApprovalRow[]).map(approvalFromRow);
     },
     async findUsable(q) {
-      const r = usable.get(q.agent, q.tool, q.target, q.target, q.argsDigest, q.policyVersion, q.origin, JSON.stringify(q.chain), q.now);
+      const r = usable.get(q.agent, q.tool, q.target, q.target, q.argsDigest, q.policyVersion, q.task, q.origin, JSON.stringify(q.chain), JSON.stringify(q.categories), q.now);
       return r && approvalFromRow(r);
     },
     async resolve(id, status, by, at, comment, event) {

@@ -233,4 +233,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER credentials_revision_delete AFTER DELETE ON credentials BEGIN UPDATE state_revision SET n = n + 1; END;
     `,
   },
+  {
+    version: 7,
+    name: 'approval-task',
+    // An approval is bound to the task it was asked for in. Approvals from before this
+    // version have none, and match no call: they are asked for again.
+    sql: `
+      ALTER TABLE approvals ADD COLUMN task TEXT;
+    `,
+  },
 ];
