@@ -339,6 +339,35 @@ describe('a writer thread that cannot record', () => {
   });
 });
 
+describe('a writer thread that dies after committing, before it answers', () => {
+  it('answers the caller what the record says, not a 503 beside an allow in the log', async () => {
+    const t = await decisionWarden();
+    try {
+      const token = await setUp(t);
+      const writer = t.warden.store.writer!;
+      // From here on the worker's answers are dropped: only its commit tells what happened.
+      writer.worker.removeAllListeners('message');
+      const committed = t.warden.store.db.prepare("SELECT log_index FROM decisions WHERE target = 'forum/committed'").pluck();
+      const inFlight = t.decide(token, { tool: 'forum.read', target: 'forum/committed' });
+      await vi.waitFor(() => expect(committed.get()).toBeDefined(), { interval: 1, timeout: 5000 });
+      await writer.kill();
+
+      const res = await inFlight;
+      expect(res.statusCode).toBe(200);
+      const d = res.json();
+      expect(d.decision).toBe('allow');
+      expect(d.receipt.index).toBe(committed.get());
+      const leaf = t.warden.store.db.prepare('SELECT leaf_hash FROM audit_entries WHERE idx = ?').pluck().get(d.receipt.index) as Buffer;
+      expect(d.receipt.leafHash).toBe(leaf.toString('base64'));
+      expect(await verifyLocalLog(t.dir)).toMatchObject({ ok: true });
+      // Anything decided after the worker is gone still fails closed.
+      expectError(await t.decide(token, { tool: 'forum.read' }), 503, 'AUDIT_UNAVAILABLE');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('a database closed under the running server', () => {
   let t: DecisionTest;
   let token: string;

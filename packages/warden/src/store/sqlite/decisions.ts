@@ -131,6 +131,12 @@ const DECISION_COLUMNS = [
 
 /** Where the decision's time is in `EncodedDecision.row`: the agent's last-seen time moves to it. */
 const TIME_COLUMN = DECISION_COLUMNS.indexOf('time');
+const ID_COLUMN = DECISION_COLUMNS.indexOf('id');
+
+/** The id of an encoded decision. */
+export function encodedDecisionId(d: EncodedDecision): string {
+  return d.row[ID_COLUMN] as string;
+}
 
 /** A decision and its audit event, ready for `decisionWriter` (in this thread or the writer thread). */
 export function encodeDecision(

@@ -39,9 +39,21 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
   const log = new SqliteLog(db, { hmacKey: options.hmacKey, ...(options.now ? { now: options.now } : {}), onSync });
   const ping = db.prepare('SELECT 1');
   const revision = stateRevision(db);
+  const committedStmt = db.prepare<[string], { index: number; leafHash: Buffer }>(
+    'SELECT d.log_index AS "index", e.leaf_hash AS leafHash FROM decisions d JOIN audit_entries e ON e.idx = d.log_index WHERE d.id = ?',
+  );
+  const committed = (ids: string[]) => {
+    const found = new Map<string, { index: number; leafHash: string }>();
+    for (const id of ids) {
+      const row = committedStmt.get(id);
+      if (row !== undefined) found.set(id, { index: row.index, leafHash: row.leafHash.toString('base64') });
+    }
+    if (found.size > 0) log.syncWal();
+    return found;
+  };
   const writer =
     options.writerThread === true && file !== ':memory:'
-      ? new DecisionWriter({ file, hmacKey: options.hmacKey }, options.onWriterFailure, onSync)
+      ? new DecisionWriter({ file, hmacKey: options.hmacKey }, options.onWriterFailure, onSync, committed)
       : undefined;
   return {
     kind: 'sqlite',

@@ -9,7 +9,9 @@
  * one tree safely: the log's size is read inside each write transaction (log.ts).
  *
  * Fail closed: if the worker dies, every waiting and later `record` rejects with
- * `AUDIT_UNAVAILABLE` (the caller denies) and `ping` fails, so `/readyz` reports it.
+ * `AUDIT_UNAVAILABLE` (the caller denies) and `ping` fails, so `/readyz` reports it. The
+ * one exception is a decision the worker committed before it died: its caller gets the
+ * answer on the record (see `fail`).
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +20,7 @@ import { auditUnavailable } from '../../audit/errors.js';
 import { WardenError } from '../../errors.js';
 import type { AppendReceipt } from '../audit-types.js';
 import type { BaselineStore, DiscoveredStore } from '../decision-types.js';
-import type { DecisionWrites, EncodedDecision, EncodedOutcome } from './decisions.js';
+import { encodedDecisionId, type DecisionWrites, type EncodedDecision, type EncodedOutcome } from './decisions.js';
 
 /** What the worker is started with. */
 export interface WriterInit {
@@ -55,7 +57,16 @@ const CHUNK = 8;
 interface Waiting {
   resolve: (r: AppendReceipt | undefined) => void;
   reject: (e: unknown) => void;
+  /** For a decision's record: its id, to look for if the worker dies before answering. */
+  decision?: string;
 }
+
+/**
+ * Which of these decisions are committed, with their receipts, once they are durable (the
+ * WAL fsynced): asked on the server's own connection when the worker dies with them
+ * unanswered.
+ */
+export type CommittedDecisions = (ids: string[]) => Map<string, AppendReceipt>;
 
 /**
  * Starts the worker. From TypeScript sources (the tests), the worker loads its entry point
@@ -94,6 +105,7 @@ export class DecisionWriter {
     init: WriterInit,
     private readonly onFailure: (err: unknown) => void = () => undefined,
     private readonly onSync: (seconds: number) => void = () => undefined,
+    private readonly committed: CommittedDecisions = () => new Map(),
   ) {
     this.worker = startWorker(init);
     let started: () => void = () => undefined;
@@ -150,7 +162,7 @@ export class DecisionWriter {
     if (this.dead !== undefined || this.closed) return Promise.reject(auditUnavailable(this.dead, 'the audit log could not be written'));
     return new Promise<AppendReceipt | undefined>((resolve, reject) => {
       const seq = ++this.seq;
-      this.waiting.set(seq, { resolve, reject });
+      this.waiting.set(seq, op.op === 'record' ? { resolve, reject, decision: encodedDecisionId(op.decision) } : { resolve, reject });
       this.outbox.push({ seq, op });
       // Nothing in flight: send at once (a lone caller waits for no batch). Otherwise one
       // message per turn of the event loop, or per CHUNK decisions if more come at once, so
@@ -223,7 +235,24 @@ export class DecisionWriter {
       this.onFailure(err);
     }
     const failure = auditUnavailable(this.dead);
-    for (const w of this.waiting.values()) w.reject(failure);
+    const waiting = [...this.waiting.values()];
     this.waiting.clear();
+    // A decision the worker committed before it died is on the record, so its caller gets
+    // the answer the record holds, not a 503 beside an `allow` in the log. Looked up on
+    // this thread's connection, and made durable here first.
+    let found = new Map<string, AppendReceipt>();
+    const ids = waiting.flatMap((w) => (w.decision === undefined ? [] : [w.decision]));
+    if (ids.length > 0) {
+      try {
+        found = this.committed(ids);
+      } catch {
+        // Cannot tell, or cannot make it durable: fail closed, as for the rest.
+      }
+    }
+    for (const w of waiting) {
+      const receipt = w.decision === undefined ? undefined : found.get(w.decision);
+      if (receipt !== undefined) w.resolve(receipt);
+      else w.reject(failure);
+    }
   }
 }
