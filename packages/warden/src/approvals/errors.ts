@@ -4,4 +4,6 @@ export const ApprovalCodes = {
   APPROVAL_NOT_PENDING: 'APPROVAL_NOT_PENDING',
   APPROVAL_EXPIRED: 'APPROVAL_EXPIRED',
   SELF_APPROVAL: 'SELF_APPROVAL',
+  /** An agent of the call's chain is suspended: nothing of it may be approved until it is resumed. */
+  APPROVAL_AGENT_INACTIVE: 'APPROVAL_AGENT_INACTIVE',
 } as const;

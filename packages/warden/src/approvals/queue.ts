@@ -66,6 +66,13 @@ export class ApprovalQueue {
     });
     if (!ok) {
       const now = await this.get(id);
+      if (now.status === 'expired') throw new WardenError(ApprovalCodes.APPROVAL_EXPIRED, `approval \`${id}\` expired at ${now.expiresAt}`);
+      if (now.status === 'pending') {
+        throw new WardenError(
+          ApprovalCodes.APPROVAL_AGENT_INACTIVE,
+          `an agent of approval \`${id}\`'s chain (${now.chain.map((a) => `\`${a}\``).join(', ')}) is not active: nothing of it may be approved`,
+        );
+      }
       throw new WardenError(ApprovalCodes.APPROVAL_NOT_PENDING, `approval \`${id}\` is already ${now.status}`);
     }
     const after = await this.get(id);
@@ -78,20 +85,21 @@ export class ApprovalQueue {
     const now = this.deps.now().toISOString();
     const overdue = await this.deps.approvals.overdue(now, 500);
     let n = 0;
-    for (const rec of overdue) {
-      const ok = await this.deps.approvals.resolve(rec.id, 'expired', null, now, null, {
-        type: 'approval.expired',
-        actor: 'system',
-        subject: `approval:${rec.id}`,
-        time: now,
-        data: { id: rec.id, decision: rec.decisionId, agent: rec.agent, tool: rec.tool },
-      });
-      if (ok) {
-        n++;
-        this.deps.events.emit('approval.resolved', { id: rec.id, status: 'expired', by: null, agent: rec.agent, tool: rec.tool }, now);
-      }
-    }
+    for (const rec of overdue) if (await this.expire(rec, now)) n++;
     return n;
+  }
+
+  /** Expires one overdue pending approval, on the record; false if it was not (any more). */
+  private async expire(rec: ApprovalRecord, now: string): Promise<boolean> {
+    const ok = await this.deps.approvals.resolve(rec.id, 'expired', null, now, null, {
+      type: 'approval.expired',
+      actor: 'system',
+      subject: `approval:${rec.id}`,
+      time: now,
+      data: { id: rec.id, decision: rec.decisionId, agent: rec.agent, tool: rec.tool },
+    });
+    if (ok) this.deps.events.emit('approval.resolved', { id: rec.id, status: 'expired', by: null, agent: rec.agent, tool: rec.tool }, now);
+    return ok;
   }
 
   /**
@@ -167,6 +175,9 @@ export class ApprovalQueue {
 
   private async withLazyExpiry(rec: ApprovalRecord): Promise<ApprovalRecord> {
     if (rec.status !== 'pending' || Date.parse(rec.expiresAt) > this.deps.now().getTime()) return rec;
+    // This one itself, not only what a sweep of the oldest reaches: a backlog of overdue
+    // approvals must not leave this one reading `pending`.
+    await this.expire(rec, this.deps.now().toISOString());
     await this.sweep();
     return (await this.deps.approvals.get(rec.id)) ?? rec;
   }

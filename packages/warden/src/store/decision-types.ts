@@ -143,7 +143,11 @@ export interface ApprovalStore {
     policyVersion: string;
     now: string;
   }): Promise<ApprovalRecord | undefined>;
-  /** Moves a pending approval to a final status; resolves false if it was no longer pending. */
+  /**
+   * Moves a pending approval to a final status; resolves false if it did not: no longer
+   * pending, past its expiry (for approve and deny) or not yet (for expired), or, for
+   * approve, an agent of its chain is not active.
+   */
   resolve(id: string, status: 'approved' | 'denied' | 'expired', by: string | null, at: string, comment: string | null, event: AuditEvent): Promise<boolean>;
   /** Pending approvals whose time is up. */
   overdue(now: string, limit: number): Promise<ApprovalRecord[]>;

@@ -319,7 +319,16 @@ export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
      AND policy_version = ? AND task = ? AND origin = ? AND chain = ? AND categories = ?
      AND status = 'approved' AND used_at IS NULL AND expires_at > ? ORDER BY created_at LIMIT 1`,
   );
-  const resolveStmt = db.prepare("UPDATE approvals SET status = ?, resolved_by = ?, resolved_at = ?, comment = ? WHERE id = ? AND status = 'pending'");
+  // INVARIANT, under the write lock: only a pending approval is resolved; a human's answer
+  // only before it expires (expiry itself only after); and nothing is approved while an
+  // agent of its chain is not active (a kill switch whose cancellations did not all land
+  // must not leave an approval that can still be given).
+  const resolveStmt = db.prepare(`UPDATE approvals SET status = @status, resolved_by = @by, resolved_at = @at, comment = @comment
+    WHERE id = @id AND status = 'pending'
+      AND (CASE WHEN @status = 'expired' THEN expires_at <= @at ELSE expires_at > @at END)
+      AND (@status != 'approved' OR NOT EXISTS (
+        SELECT 1 FROM json_each(approvals.chain) AS actor JOIN agents ON agents.id = substr(actor.value, 7)
+        WHERE actor.value LIKE 'agent:%' AND agents.status != 'active'))`);
   const overdueStmt = db.prepare<[string, number], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?");
   const pendingFor = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND agent = ?");
   const countPending = db.prepare<[string], number>("SELECT COUNT(*) FROM approvals WHERE status = 'pending' AND agent = ?").pluck();
@@ -352,7 +361,7 @@ export function sqliteApprovalStore(db: Db, log: AuditLog): ApprovalStore {
       let changed = false;
       try {
         await log.append(event, () => {
-          changed = resolveStmt.run(status, by, at, comment, id).changes === 1;
+          changed = resolveStmt.run({ status, by, at, comment, id }).changes === 1;
           if (!changed) throw new NotPending();
         });
       } catch (err) {
