@@ -319,8 +319,10 @@ export class DecisionPipeline {
    */
   async concludeRefused(first: DecisionResponse, approval: ApprovalRecord): Promise<DecisionResponse> {
     const at = this.deps.now();
-    const prior = await this.deps.decisions.get(first.id);
-    if (!prior) throw new Error(`decision ${first.id} vanished`);
+    const prior = await this.deps.decisions.get(first.id).catch((err: unknown) => {
+      throw this.unrecorded(err);
+    });
+    if (!prior) throw this.unrecorded(new Error(`decision ${first.id} vanished`));
     const code = approval.status === 'denied' ? DecisionCodes.APPROVAL_DENIED : DecisionCodes.APPROVAL_EXPIRED;
     const message =
       approval.status === 'denied'

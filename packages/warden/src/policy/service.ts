@@ -126,10 +126,13 @@ export class PolicyService implements PolicyEvaluator {
   }
 }
 
-/** What the policy said at the time (a held call that was later approved was still `pending`). */
+/**
+ * What the policy said at the time: a held call that was later approved, refused or left
+ * to expire, or denied only because its agent's approval queue was full, was `pending`.
+ */
 function policyOutcomeOf(d: DecisionRecord): 'allow' | 'deny' | 'pending' | undefined {
   const codes = new Set(d.reasons.map((r) => r.code));
   if (codes.has('DECISION_ERROR')) return undefined;
-  if (codes.has('APPROVAL_USED') || codes.has('APPROVAL_DENIED') || codes.has('APPROVAL_EXPIRED')) return 'pending';
+  if (codes.has('APPROVAL_USED') || codes.has('APPROVAL_DENIED') || codes.has('APPROVAL_EXPIRED') || codes.has('APPROVAL_QUEUE_FULL')) return 'pending';
   return d.decision;
 }

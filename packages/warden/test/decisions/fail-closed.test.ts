@@ -240,6 +240,21 @@ describe('an audit log that cannot be written', () => {
     }
     expect((await t.warden.store.decisions.search({ limit: 1000 })).length).toBe(decisionsBefore);
   });
+
+  it('answers a waiting call 503 AUDIT_UNAVAILABLE when the decision it ends cannot be read back', async () => {
+    const waiting = t.decide(token, { tool: 'forum.post', args: { body: 'unreadable' } }, 10);
+    let approvalId = '';
+    await vi.waitFor(async () => {
+      const held = (await t.warden.store.approvals.list({ status: 'pending', limit: 10 })).find((a) => a.argsPreview.includes('unreadable'));
+      expect(held).toBeDefined();
+      approvalId = held!.id;
+    });
+    vi.spyOn(t.warden.store.decisions, 'get').mockRejectedValueOnce(new Error('SQLITE_IOERR: disk I/O error'));
+    expect((await t.request('POST', `/v1/approvals/${approvalId}/deny`, { key: t.keys.approver, body: {} })).statusCode).toBe(200);
+    const res = await waiting;
+    expectError(res, 503, 'AUDIT_UNAVAILABLE');
+    expect(res.body).not.toContain('disk I/O error');
+  });
 });
 
 describe('state that keeps changing while a call is decided', () => {

@@ -2,8 +2,10 @@
  * `GET /v1/events`: server-sent events over a real socket (streaming needs one), read with
  * fetch. A decision, a held call, its resolution and a suspension each arrive as an event.
  */
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MAX_BUFFERED_BYTES } from '../../src/server/routes/events.js';
 import { decisionWarden, eventually, type DecisionTest } from '../decisions/fixtures.js';
 
 interface SseEvent {
@@ -136,5 +138,30 @@ describe('GET /v1/events', () => {
     const res = await fetch(`${base}/v1/events`, { headers: { authorization: `Bearer ${key.key}` } });
     expect(res.status).toBe(401);
     expect((await res.json()).error.code).toBe('KEY_REVOKED');
+  });
+
+  it('drops a client that stops reading once a bounded buffer is full, and stops listening for it', async () => {
+    const listeners = () => (t.warden.events as unknown as { emitter: { listenerCount(e: string): number } }).emitter.listenerCount('event');
+    const before = listeners();
+    const res = await new Promise<http.IncomingMessage>((resolve) => {
+      http.get(`${base}/v1/events`, { headers: { authorization: `Bearer ${t.keys.viewer}` } }, resolve);
+    });
+    expect(res.statusCode).toBe(200);
+    // A viewer that never reads again.
+    res.pause();
+    let closed = false;
+    res.on('close', () => (closed = true));
+    await vi.waitFor(() => expect(listeners()).toBe(before + 1));
+    // Several times the bound, in events of about 150 bytes, slowly enough for the other
+    // stream (opened in beforeAll), which does read, to keep up.
+    // (The kernel's socket buffers take a few MiB before Node's own buffer starts to grow.)
+    const n = Math.ceil((16 * MAX_BUFFERED_BYTES) / 150);
+    for (let i = 0; i < n && listeners() > before; i++) {
+      t.warden.events.emit('decision', { id: `dec_${i}`, agent: 'helper', tool: 'forum.read', decision: 'allow', score: 0, index: i });
+      if (i % 200 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await vi.waitFor(() => expect(listeners()).toBe(before));
+    res.resume();
+    await vi.waitFor(() => expect(closed).toBe(true));
   });
 });

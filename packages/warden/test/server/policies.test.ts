@@ -236,3 +236,29 @@ describe('POST /v1/policies/simulate', () => {
     expectError(await simulate({ policies: defaultText, from: at(0), to: at(10) }, token), 401, 'UNAUTHENTICATED');
   });
 });
+
+describe('POST /v1/policies/simulate over calls denied only because the approval queue was full', () => {
+  let t: DecisionTest;
+  beforeAll(async () => {
+    t = await decisionWarden();
+  });
+  afterAll(() => t.close());
+
+  it('replays them as the policy answered them (pending): the policy in force changes nothing', async () => {
+    await t.register('helper', ['forum.*']);
+    await t.categorise('forum.post', ['publish']);
+    const token = await t.grant('helper', ['forum.post']);
+    const from = new Date(Date.now() - 1000).toISOString();
+    for (let i = 0; i < 100; i++) expect((await t.decide(token, { tool: 'forum.post', args: { i } })).json().decision).toBe('pending');
+    const full = (await t.decide(token, { tool: 'forum.post', args: { i: 'one too many' } })).json();
+    expect(full.decision).toBe('deny');
+    expect(codes(full)).toContain('APPROVAL_QUEUE_FULL');
+    const current = (await t.request('GET', '/v1/policies', { key: t.keys.admin })).json();
+    const res = await t.request('POST', '/v1/policies/simulate', {
+      key: t.keys.admin,
+      body: { policies: current.policies, from, to: new Date(Date.now() + 1000).toISOString() },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ replayed: 101, changes: [] });
+  });
+});
