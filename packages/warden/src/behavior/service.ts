@@ -52,6 +52,8 @@ export interface ImportEvent {
 export class BehaviorService implements RiskScorer {
   private readonly cache = new Map<string, Baseline>();
   private readonly dirty = new Set<string>();
+  /** Agents whose baselines a flush is writing now (how many flushes): not evicted meanwhile. */
+  private readonly writing = new Map<string, number>();
   private readonly config: ResolvedScoreConfig;
   private readonly maxCached: number;
   private readonly timer: NodeJS.Timeout;
@@ -128,11 +130,18 @@ export class BehaviorService implements RiskScorer {
       if (b) rows.push({ agent, data: JSON.stringify(b), at });
     }
     this.dirty.clear();
+    for (const row of rows) this.writing.set(row.agent, (this.writing.get(row.agent) ?? 0) + 1);
     try {
       await this.store.putMany(rows);
     } catch (err) {
       for (const row of rows) this.dirty.add(row.agent);
       throw err;
+    } finally {
+      for (const row of rows) {
+        const n = (this.writing.get(row.agent) ?? 1) - 1;
+        if (n > 0) this.writing.set(row.agent, n);
+        else this.writing.delete(row.agent);
+      }
     }
   }
 
@@ -172,7 +181,9 @@ export class BehaviorService implements RiskScorer {
     }
     for (const key of this.cache.keys()) {
       if (this.cache.size <= this.maxCached) break;
-      if (key === keep || (this.dirty.has(key) && this.cache.size <= 2 * this.maxCached)) continue;
+      // Unwritten (changed, or being written by a flush that may yet fail) stays, bounded.
+      const unwritten = this.dirty.has(key) || this.writing.has(key);
+      if (key === keep || (unwritten && this.cache.size <= 2 * this.maxCached)) continue;
       this.cache.delete(key);
       this.dirty.delete(key);
     }

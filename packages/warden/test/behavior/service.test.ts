@@ -70,6 +70,32 @@ describe('BehaviorService writing baselines back', () => {
     expect(learned(store, 'a')).toBe(2);
   });
 
+  it('does not evict a baseline a flush is still writing, and writes it later if that flush fails', async () => {
+    // A store whose next write hangs until the test makes it fail.
+    const store = new FlakyStore();
+    let failWrite: () => void = () => undefined;
+    const putMany = store.putMany.bind(store);
+    let hold = false;
+    store.putMany = async (rows) => {
+      if (hold) {
+        hold = false;
+        await new Promise<void>((_, reject) => (failWrite = () => reject(new Error('disk I/O error'))));
+      }
+      return putMany(rows);
+    };
+    const behavior = service(store, 2);
+    await behavior.learn(action('a'));
+    hold = true;
+    const flushing = behavior.flush(); // as the timer's flush would be, in flight
+    // Two more agents push `a` past the bound while its write is in flight.
+    await behavior.score(action('b'));
+    await behavior.score(action('c'));
+    failWrite();
+    await expect(flushing).rejects.toThrow('disk I/O error');
+    await behavior.flush();
+    expect(learned(store, 'a')).toBe(1);
+  });
+
   it('does not evict a baseline it could not write, and still scores', async () => {
     const store = new FlakyStore();
     const behavior = service(store, 2);
