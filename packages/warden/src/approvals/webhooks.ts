@@ -17,6 +17,7 @@ export interface WebhookOptions {
   /** First retry delay; doubles each time. */
   backoffMs?: number;
   timeoutMs?: number;
+  /** Deliveries under way at most, per hook: one dead receiver cannot starve the others. */
   maxQueued?: number;
   fetch?: typeof fetch;
   log?: { warn(obj: unknown, msg: string): void };
@@ -28,7 +29,8 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 }
 
 export class WebhookNotifier {
-  private inFlight = 0;
+  /** Deliveries under way, per hook. */
+  private readonly inFlight = new Map<Webhook, number>();
   private readonly pending = new Set<Promise<void>>();
   private readonly unsubscribe: () => void;
   private readonly opts: Required<Omit<WebhookOptions, 'log'>> & Pick<WebhookOptions, 'log'>;
@@ -52,13 +54,14 @@ export class WebhookNotifier {
   private dispatch(event: WardenEvent): void {
     for (const hook of this.hooks) {
       if (!(hook.events ?? DEFAULT_EVENTS).includes(event.type)) continue;
-      if (this.inFlight >= this.opts.maxQueued) {
+      const inFlight = this.inFlight.get(hook) ?? 0;
+      if (inFlight >= this.opts.maxQueued) {
         this.opts.log?.warn({ url: hook.url, type: event.type }, 'webhook queue full; event dropped');
         continue;
       }
-      this.inFlight++;
+      this.inFlight.set(hook, inFlight + 1);
       const p = this.deliver(hook, event).finally(() => {
-        this.inFlight--;
+        this.inFlight.set(hook, (this.inFlight.get(hook) ?? 1) - 1);
         this.pending.delete(p);
       });
       this.pending.add(p);
@@ -76,6 +79,8 @@ export class WebhookNotifier {
           body,
           signal: AbortSignal.timeout(this.opts.timeoutMs),
         });
+        // Nothing in the answer is read: let its connection go back to the pool.
+        await res.body?.cancel().catch(() => undefined);
         if (res.ok) return;
         // A 4xx other than 408/429 will not get better by retrying.
         if (res.status < 500 && res.status !== 408 && res.status !== 429) break;

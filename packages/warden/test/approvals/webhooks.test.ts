@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER, WebhookNotifier } from '../../src/approvals/webhooks.js';
 import { EventBus } from '../../src/events.js';
 import { decisionWarden, eventually, type DecisionTest } from '../decisions/fixtures.js';
@@ -245,6 +245,29 @@ describe('WebhookNotifier delivery and retries', () => {
     await notifier.drain();
     expect(r.received.map((x) => JSON.parse(x.body).data.id)).toEqual(['apr_a']);
     expect(warnings).toEqual(['webhook queue full; event dropped']);
+  });
+
+  it("keeps each hook's bound to itself: a receiver that never answers does not stop the others' deliveries", async () => {
+    const dead = await receiver(() => undefined);
+    const healthy = await receiver(() => 200);
+    receivers.push(dead, healthy);
+    const bus = new EventBus();
+    const notifier = new WebhookNotifier(
+      [
+        { url: dead.url, secret: SECRET, events: ['decision', 'approval.requested'] },
+        { url: healthy.url, secret: SECRET },
+      ],
+      bus,
+      { backoffMs: 1, timeoutMs: 60_000, maxQueued: 5, log: { warn: () => undefined } },
+    );
+    notifiers.push(notifier);
+    // The dead receiver's budget fills with decisions it never answers …
+    for (let i = 0; i < 5; i++) bus.emit('decision', { id: `dec_${i}` });
+    await vi.waitFor(() => expect(dead.received).toHaveLength(5));
+    // … and the approver's hook still gets the approval request.
+    bus.emit('approval.requested', { id: 'apr_after' });
+    await vi.waitFor(() => expect(healthy.received.map((x) => JSON.parse(x.body).data.id)).toEqual(['apr_after']));
+    expect(dead.received).toHaveLength(5);
   });
 
   it('stops delivering once closed', async () => {
