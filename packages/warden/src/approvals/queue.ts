@@ -170,6 +170,8 @@ export class ApprovalQueue {
       const timer = setTimeout(() => void finish(), Math.min(remaining, expiresIn + 5));
       const onAbort = () => void finish();
       signal?.addEventListener('abort', onAbort);
+      // A client gone before we listened: no one is waiting, stop now.
+      if (signal?.aborted) void finish();
     });
   }
 

@@ -40,6 +40,14 @@ describe('resolving an approval', () => {
     expect((await t.warden.store.approvals.get(approval))?.status).toBe('expired');
   });
 
+  it('stops waiting at once for a client that was gone before the wait began', async () => {
+    const { approval } = await held();
+    const started = Date.now();
+    const rec = await t.warden.approvals.waitFor(approval, 60, AbortSignal.abort());
+    expect(rec.status).toBe('pending');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('refuses to approve anything of a suspended agent whose held calls the kill switch failed to cancel, and holds the call again after a resume', async () => {
     const { token, call, approval } = await held();
     // The kill switch commits the suspension, then one cancellation meets a log that

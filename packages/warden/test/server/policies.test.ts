@@ -261,4 +261,29 @@ describe('POST /v1/policies/simulate over calls denied only because the approval
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ replayed: 101, changes: [] });
   });
+
+  it('replays a long window in slices, letting the server answer meanwhile', async () => {
+    const db = t.warden.store.db;
+    const from = new Date(Date.now() - 1000).toISOString();
+    const one = (await t.decide(await t.grant('helper', ['forum.post']), { tool: 'forum.post', args: { i: 'copied' } })).json();
+    // 2,500 copies of that decision's row (simulate reads rows, not the log).
+    db.exec(`INSERT INTO decisions SELECT 'dec_copy' || n.i, time, agent, origin, chain, jti, tool, target, args_digest, decision,
+      reasons, risk, policy_version, determining, approval_id, policy_input, log_index, outcome
+      FROM decisions, (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 2500) SELECT i FROM c) AS n
+      WHERE decisions.id = '${one.id}'`);
+    const current = (await t.warden.policy.text()).policies;
+    let turns = 0;
+    let simulating = true;
+    const count = () => {
+      if (!simulating) return;
+      turns++;
+      setImmediate(count);
+    };
+    setImmediate(count);
+    const report = await t.warden.policy.simulate(current, from, new Date(Date.now() + 1000).toISOString());
+    simulating = false;
+    expect(report.replayed).toBeGreaterThanOrEqual(2500);
+    // At least one turn of the event loop per 1,000 decisions replayed.
+    expect(turns).toBeGreaterThanOrEqual(2);
+  });
 });
