@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { closeSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WardenError } from '../../src/errors.js';
@@ -124,6 +124,46 @@ describe('SqliteLog', () => {
       expect(syncs).toHaveLength(2);
       for (const s of syncs) expect(s).toBeGreaterThan(0);
       observed.close();
+    });
+
+    describe('fsyncing inline when nothing else waits (the writer thread)', () => {
+      it('resolves a lone append only after its fsync, reported once, and overlaps fsyncs under load as before', async () => {
+        const syncs: number[] = [];
+        const inline = new SqliteLog(db, { hmacKey: HMAC_KEY, onSync: (seconds) => syncs.push(seconds), syncAloneInline: true });
+        let settled = false;
+        const appended = inline.append(event(0)).then((r) => {
+          settled = true;
+          return r;
+        });
+        // Committed and fsynced within the flush itself: settled without waiting for I/O.
+        inline.flush();
+        await Promise.resolve();
+        expect(settled).toBe(true);
+        const receipt = await appended;
+        expect(syncs).toHaveLength(1);
+        // Another connection (another process) sees it: committed, then resolved.
+        const other = new Database(file, { readonly: true });
+        try {
+          expect(other.prepare('SELECT COUNT(*) FROM audit_entries').pluck().get()).toBe(receipt.index + 1);
+        } finally {
+          other.close();
+        }
+        await Promise.all(Array.from({ length: 50 }, (_, i) => inline.append(event(i + 1))));
+        expect(syncs).toHaveLength(2);
+        inline.close();
+      });
+
+      it('rejects the batch with AUDIT_UNAVAILABLE when the inline fsync fails', async () => {
+        const inline = new SqliteLog(db, { hmacKey: HMAC_KEY, syncAloneInline: true });
+        await inline.append(event(0));
+        // Pull the WAL's descriptor from under the log: its next fsync fails (EBADF).
+        const held = inline as unknown as { walFd: number | undefined };
+        closeSync(held.walFd!);
+        const failed = await inline.append(event(1)).catch((e: unknown) => e);
+        expect(codeOf(failed)).toBe('AUDIT_UNAVAILABLE');
+        // Its descriptor is already closed: the log must not close it again.
+        held.walFd = undefined;
+      });
     });
 
     it('fills in the time when the event has none', async () => {

@@ -18,7 +18,8 @@ const init = workerData as WriterInit;
 const db = openDatabase(init.file);
 /** WAL fsync durations since the last reply: they go back with the answers they made durable. */
 let syncs: number[] = [];
-const log = new SqliteLog(db, { hmacKey: Buffer.from(init.hmacKey), onSync: (seconds) => syncs.push(seconds) });
+// This thread does nothing but write: a lone commit may wait for its fsync right here.
+const log = new SqliteLog(db, { hmacKey: Buffer.from(init.hmacKey), onSync: (seconds) => syncs.push(seconds), syncAloneInline: true });
 const record = decisionWriter(db, log);
 const setOutcome = outcomeWriter(db, log);
 const putBaselines = baselineWriter(db);
