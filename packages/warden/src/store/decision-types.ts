@@ -131,18 +131,9 @@ export interface ApprovalStore {
    * so a tool recategorised since (say, into `permissions`, where the approver must be
    * outside the chain) is asked for again under its new rules.
    */
-  findUsable(q: {
-    agent: string;
-    task: string;
-    origin: string;
-    chain: string[];
-    tool: string;
-    categories: string[];
-    target: string | null;
-    argsDigest: string;
-    policyVersion: string;
-    now: string;
-  }): Promise<ApprovalRecord | undefined>;
+  findUsable(
+    q: Pick<ApprovalRecord, 'agent' | 'origin' | 'chain' | 'tool' | 'categories' | 'target' | 'argsDigest' | 'policyVersion'> & { task: string; now: string },
+  ): Promise<ApprovalRecord | undefined>;
   /**
    * Moves a pending approval to a final status; resolves false if it did not: no longer
    * pending, past its expiry (for approve and deny) or not yet (for expired), or, for
