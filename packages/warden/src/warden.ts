@@ -157,7 +157,7 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     const risk = options.risk ?? behavior;
     const pipeline = new DecisionPipeline({
       verifier: identity,
-      revision: () => store.revision(),
+      revision: () => store.narrowing(),
       agents: store.agents,
       tools: store.tools,
       risk,

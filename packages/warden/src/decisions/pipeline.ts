@@ -23,7 +23,7 @@ import type { CredentialVerifier, DecisionRequest, DecisionResponse, PolicyEvalu
 
 export interface PipelineDeps {
   verifier: CredentialVerifier;
-  /** The store's state revision (`Store.revision`): what an allow is recorded against. */
+  /** The store's narrowing revision (`Store.narrowing`): what an allow or a held call is recorded against. */
   revision: () => number;
   agents: AgentStore;
   tools: ToolStore;

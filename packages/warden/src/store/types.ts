@@ -107,6 +107,11 @@ export interface Store {
    */
   revision(): number;
   /**
+   * Moves with every change `revision` counts except a credential issued: what a decision's
+   * allow or held call is recorded against (read in the same turn as `revision`).
+   */
+  narrowing(): number;
+  /**
    * Calls `listener` with the duration, in seconds, of each fsync that made audit appends
    * durable, in any of the store's threads; every answer waits for one. Returns the
    * unsubscribe function.

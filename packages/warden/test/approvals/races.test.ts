@@ -5,42 +5,9 @@
  * approver, that the state at the time of recording would not.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RiskScorer } from '../../src/decisions/types.js';
 import { MAX_PENDING_PER_AGENT } from '../../src/store/decision-types.js';
-import { codes, decisionWarden, type DecisionTest } from '../decisions/fixtures.js';
+import { codes, decisionWarden, gatedScorer, type DecisionTest } from '../decisions/fixtures.js';
 import { expectError } from '../server/state.js';
-
-/** A risk scorer that can hold the next call inside scoring until released. */
-function gatedScorer() {
-  let gate: Promise<void> | undefined;
-  let open = () => undefined as void;
-  let entered = () => undefined as void;
-  let reached = Promise.resolve();
-  const risk: RiskScorer = {
-    score: async () => {
-      if (gate) {
-        entered();
-        await gate;
-      }
-      return { score: 0, factors: [], findings: [] };
-    },
-    learn: async () => undefined,
-    attempted: async () => undefined,
-  };
-  return {
-    risk,
-    /** The next call to reach scoring waits there; resolves once it has. */
-    hold(): Promise<void> {
-      gate = new Promise<void>((resolve) => (open = resolve));
-      reached = new Promise<void>((resolve) => (entered = resolve));
-      return reached;
-    },
-    release(): void {
-      gate = undefined;
-      open();
-    },
-  };
-}
 
 /** The default pack plus one more `@approval` forbid on publishing: a new version. */
 async function secondVersion(t: DecisionTest): Promise<string> {

@@ -110,3 +110,35 @@ export async function eventually<T>(check: () => Promise<T | undefined>): Promis
   }
   throw new Error('condition never held');
 }
+
+/** A risk scorer that can hold the next call inside scoring until released. */
+export function gatedScorer() {
+  let gate: Promise<void> | undefined;
+  let open = () => undefined as void;
+  let entered = () => undefined as void;
+  let reached = Promise.resolve();
+  const risk: RiskScorer = {
+    score: async () => {
+      if (gate) {
+        entered();
+        await gate;
+      }
+      return { score: 0, factors: [], findings: [] };
+    },
+    learn: async () => undefined,
+    attempted: async () => undefined,
+  };
+  return {
+    risk,
+    /** The next call to reach scoring waits there; resolves once it has. */
+    hold(): Promise<void> {
+      gate = new Promise<void>((resolve) => (open = resolve));
+      reached = new Promise<void>((resolve) => (entered = resolve));
+      return reached;
+    },
+    release(): void {
+      gate = undefined;
+      open();
+    },
+  };
+}

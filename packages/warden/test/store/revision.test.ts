@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
-import { RevisionCache, stateRevision } from '../../src/store/sqlite/revision.js';
+import { RevisionCache, stateRevision, stateRevisions } from '../../src/store/sqlite/revision.js';
 import { tempDir } from '../helpers.js';
 
 describe('state revision', () => {
@@ -27,6 +27,7 @@ describe('state revision', () => {
   });
 
   const counter = () => db.prepare('SELECT n FROM state_revision').pluck().get() as number;
+  const narrowed = () => db.prepare('SELECT narrowed FROM state_revision').pluck().get() as number;
   const now = '2026-01-01T00:00:00.000Z';
 
   it.each([
@@ -40,7 +41,7 @@ describe('state revision', () => {
     ['a credential revoked', "UPDATE credentials SET revoked_at = 'now' WHERE jti = 'j'"],
     ['a credential issued', "INSERT INTO credentials SELECT 'j2', kind, subject, agent, actors, parent, ancestors, scope, task_id, intent, depth, max_depth, kid, issued_by, issued_at, expires_at, NULL, NULL FROM credentials WHERE jti = 'j'"],
     ['a credential deleted', "DELETE FROM credentials WHERE jti = 'j'"],
-  ])('moves when %s by another connection', (_what, sql) => {
+  ])('moves when %s by another connection', (what, sql) => {
     other.prepare("INSERT INTO agents VALUES ('a', 'A', 'human:x', '', '[\"*\"]', 'low', 'active', NULL, ?, ?, NULL)").run(now, now);
     other.prepare("INSERT INTO tools VALUES ('t', '[\"read\"]', '', '', 'admin', ?)").run(now);
     other
@@ -48,9 +49,22 @@ describe('state revision', () => {
         `INSERT INTO credentials VALUES ('j', 'grant', 'agent:a', 'a', '["agent:a"]', NULL, '[]', '["*"]', 'task', 'x', 0, 2, 'k', 'human:x', ?, ?, NULL, NULL)`,
       )
       .run(now, now);
-    const before = counter();
+    const [before, narrowedBefore] = [counter(), narrowed()];
     other.exec(sql);
     expect(counter()).toBeGreaterThan(before);
+    // Every one of these can take something away from a decision under way, except a new
+    // credential: the narrowing revision moves for all the others.
+    if (what === 'a credential issued') expect(narrowed()).toBe(narrowedBefore);
+    else expect(narrowed()).toBeGreaterThan(narrowedBefore);
+  });
+
+  it('reads both counters in one turn, and both again in the next', async () => {
+    const { revision, narrowing } = stateRevisions(db);
+    const [n, m] = [revision(), narrowing()];
+    other.prepare("INSERT INTO agents VALUES ('c', 'C', 'human:x', '', '[]', 'low', 'active', NULL, ?, ?, NULL)").run(now, now);
+    expect([revision(), narrowing()]).toEqual([n, m]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([revision(), narrowing()]).toEqual([n + 1, m + 1]);
   });
 
   it('does not move when only last-seen changes', () => {

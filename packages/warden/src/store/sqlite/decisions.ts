@@ -211,7 +211,7 @@ export function decisionWriter(db: Db, log: SqliteLog): (d: EncodedDecision) => 
   const consume = db.prepare("UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND used_at IS NULL");
   const statusOf = db.prepare<[string], string>('SELECT status FROM agents WHERE id = ?').pluck();
   const pendingOf = db.prepare<[string], number>("SELECT COUNT(*) FROM approvals WHERE status = 'pending' AND agent = ?").pluck();
-  const revisionNow = db.prepare<[], number>('SELECT n FROM state_revision WHERE id = 1').pluck();
+  const revisionNow = db.prepare<[], number>('SELECT narrowed FROM state_revision WHERE id = 1').pluck();
   return (d) =>
     log.appendParts(d.leaf, (index) => {
       // A held call is guarded as an allow is: its approval, once given, lets the call through.
@@ -224,9 +224,9 @@ export function decisionWriter(db: Db, log: SqliteLog): (d: EncodedDecision) => 
       }
       // INVARIANT: nothing is let through or held on state that changed while it was being
       // decided (a token revoked, a delegator suspended, a scope narrowed, a tool
-      // recategorised, by this process or another): under the write lock, the revision must
-      // still be the one the decision read. Otherwise nothing is recorded and the caller
-      // decides again.
+      // recategorised, by this process or another): under the write lock, the narrowing
+      // revision must still be the one the decision read (a credential issued meanwhile
+      // does not move it). Otherwise nothing is recorded and the caller decides again.
       if (guarded && d.basis !== undefined && revisionNow.get() !== d.basis) throw new Error('state changed');
       // INVARIANT: concurrent held calls cannot overshoot an agent's approval queue: counted
       // again under the write lock. The caller decides again and finds the queue full.

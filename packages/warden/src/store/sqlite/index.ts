@@ -6,7 +6,7 @@ import { openDatabase, type Db } from './db.js';
 import { sqliteCredentialStore, sqliteSigningKeyStore } from './identity.js';
 import { sqliteKeyStore } from './keys.js';
 import { SqliteLog } from './log.js';
-import { stateRevision } from './revision.js';
+import { stateRevisions } from './revision.js';
 import { sqliteToolStore } from './tools.js';
 import { DecisionWriter } from './writer.js';
 
@@ -38,7 +38,7 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
   };
   const log = new SqliteLog(db, { hmacKey: options.hmacKey, ...(options.now ? { now: options.now } : {}), onSync });
   const ping = db.prepare('SELECT 1');
-  const revision = stateRevision(db);
+  const { revision, narrowing } = stateRevisions(db);
   const committedStmt = db.prepare<[string], { index: number; leafHash: Buffer }>(
     'SELECT d.log_index AS "index", e.leaf_hash AS leafHash FROM decisions d JOIN audit_entries e ON e.idx = d.log_index WHERE d.id = ?',
   );
@@ -71,6 +71,7 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
     policies: sqlitePolicyStore(db, log),
     baselines: sqliteBaselineStore(db, writer?.putBaselines),
     revision,
+    narrowing,
     observeSyncs(listener) {
       syncListeners.add(listener);
       return () => syncListeners.delete(listener);

@@ -242,4 +242,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE approvals ADD COLUMN task TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'narrowing-revision',
+    // A second counter, moved by every change the first one counts except a credential
+    // issued. A new token takes nothing away from any decision under way, so it must not
+    // make those decisions start again (another agent minting tokens in a loop could
+    // otherwise keep a victim's allows from being recorded). The first counter still moves
+    // on issue: the caches remember "not found".
+    sql: `
+      ALTER TABLE state_revision ADD COLUMN narrowed INTEGER NOT NULL DEFAULT 0;
+      DROP TRIGGER agents_revision_insert;
+      DROP TRIGGER agents_revision_update;
+      DROP TRIGGER agents_revision_delete;
+      DROP TRIGGER tools_revision_insert;
+      DROP TRIGGER tools_revision_update;
+      DROP TRIGGER tools_revision_delete;
+      DROP TRIGGER credentials_revision_update;
+      DROP TRIGGER credentials_revision_delete;
+      CREATE TRIGGER agents_revision_insert AFTER INSERT ON agents BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
+      CREATE TRIGGER agents_revision_update AFTER UPDATE OF id, name, owner, description, scope, risk_tier, status, public_key, created_at, updated_at ON agents BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
+      CREATE TRIGGER agents_revision_delete AFTER DELETE ON agents BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
+      CREATE TRIGGER tools_revision_insert AFTER INSERT ON tools BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
+      CREATE TRIGGER tools_revision_update AFTER UPDATE ON tools BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
+      CREATE TRIGGER tools_revision_delete AFTER DELETE ON tools BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
+      CREATE TRIGGER credentials_revision_update AFTER UPDATE ON credentials BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
+      CREATE TRIGGER credentials_revision_delete AFTER DELETE ON credentials BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
+    `,
+  },
 ];

@@ -25,18 +25,30 @@ import type { Db } from './db.js';
  * the decision started from (decisions.ts, `decisionWriter`).
  */
 export function stateRevision(db: Db): () => number {
-  const stmt = db.prepare<[], number>('SELECT n FROM state_revision WHERE id = 1').pluck();
-  let known: number | undefined;
+  return stateRevisions(db).revision;
+}
+
+/**
+ * Both counters, read together (one statement, at most once per turn): `revision` for the
+ * caches, and `narrowing`, which every change that moves `revision` also moves except a
+ * credential issued (migration 8). A decision records its allow or its held call against
+ * `narrowing`: nothing a new token brings can make that answer unsafe, so another agent's
+ * token traffic does not make it start again.
+ */
+export function stateRevisions(db: Db): { revision: () => number; narrowing: () => number } {
+  const stmt = db.prepare<[], { n: number; narrowed: number }>('SELECT n, narrowed FROM state_revision WHERE id = 1');
+  let known: { n: number; narrowed: number } | undefined;
   const forget = () => {
     known = undefined;
   };
-  return () => {
+  const read = () => {
     if (known === undefined) {
-      known = stmt.get() ?? -1;
+      known = stmt.get() ?? { n: -1, narrowed: -1 };
       setImmediate(forget);
     }
     return known;
   };
+  return { revision: () => read().n, narrowing: () => read().narrowed };
 }
 
 /** A bounded map of loaded values, emptied whenever the state revision moves. */
