@@ -94,6 +94,32 @@ describe('openDatabase', () => {
     expect(applied[0]?.applied_at).toBe('2020-01-01T00:00:00.000Z');
   });
 
+  it('applies nothing twice when another process migrated the database after this one looked', () => {
+    const [first] = byVersion;
+    if (!first) throw new Error('no migrations');
+    const raw = new Database(file.replace('nested/', ''));
+    open.push(raw);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    raw.exec(first.sql);
+    raw.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(first.version, first.name, '2020-01-01T00:00:00.000Z');
+    // This connection reads what is done before the other process (below) applies the rest.
+    const stale = new Proxy(raw, {
+      get(target, key) {
+        if (key === 'prepare') {
+          return (sql: string) =>
+            sql === 'SELECT version FROM schema_migrations' ? { all: () => [{ version: first.version }] } : target.prepare(sql);
+        }
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const otherProcess = new Database(file.replace('nested/', ''));
+    open.push(otherProcess);
+    expect(migrate(otherProcess)).toBe(MIGRATIONS.length - 1);
+    expect(migrate(stale)).toBe(0);
+    expect(rows(raw).map((r) => r.version)).toEqual(byVersion.map((m) => m.version));
+  });
+
   it('uses WAL, NORMAL synchronous commits (the audit log fsyncs the WAL itself), foreign keys and a busy timeout', () => {
     const db = openHere();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
