@@ -21,6 +21,11 @@ export interface ApprovalQueueDeps {
 const POLL_MS = 250;
 
 export class ApprovalQueue {
+  /** What waiters watch, by approval id: one poll per id serves them all. */
+  private readonly watched = new Map<string, Set<() => void>>();
+  private poller: NodeJS.Timeout | undefined;
+  private polling = false;
+
   constructor(private readonly deps: ApprovalQueueDeps) {}
 
   async get(id: string): Promise<ApprovalRecord> {
@@ -151,19 +156,15 @@ export class ApprovalQueue {
         if (done) return;
         done = true;
         unsubscribe();
-        clearInterval(poll);
+        unwatch();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         resolve(await this.get(id).catch(() => first));
       };
-      const check = async () => {
-        const rec = await this.get(id).catch(() => undefined);
-        if (rec && rec.status !== 'pending') void finish();
-      };
       const unsubscribe = this.deps.events.subscribe((e) => {
         if (e.type === 'approval.resolved' && e.data.id === id) void finish();
       });
-      const poll = setInterval(() => void check(), POLL_MS);
+      const unwatch = this.watch(id, () => void finish());
       const remaining = Math.max(0, deadline - Date.now());
       // An approval that expires while we wait ends the wait too.
       const expiresIn = Math.max(0, Date.parse(first.expiresAt) - this.deps.now().getTime());
@@ -173,6 +174,42 @@ export class ApprovalQueue {
       // A client gone before we listened: no one is waiting, stop now.
       if (signal?.aborted) void finish();
     });
+  }
+
+  /**
+   * Calls `resolved` once the approval is seen out of `pending` by the shared poll, which
+   * reads each watched id once per interval however many wait for it. Returns the unwatch.
+   */
+  private watch(id: string, resolved: () => void): () => void {
+    let waiters = this.watched.get(id);
+    if (waiters === undefined) {
+      waiters = new Set();
+      this.watched.set(id, waiters);
+    }
+    waiters.add(resolved);
+    this.poller ??= setInterval(() => void this.poll(), POLL_MS);
+    return () => {
+      waiters.delete(resolved);
+      if (waiters.size === 0 && this.watched.get(id) === waiters) this.watched.delete(id);
+      if (this.watched.size === 0 && this.poller !== undefined) {
+        clearInterval(this.poller);
+        this.poller = undefined;
+      }
+    };
+  }
+
+  private async poll(): Promise<void> {
+    // A slow store must not pile polls on top of each other.
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (const [id, waiters] of [...this.watched]) {
+        const rec = await this.get(id).catch(() => undefined);
+        if (rec !== undefined && rec.status !== 'pending') for (const resolved of [...waiters]) resolved();
+      }
+    } finally {
+      this.polling = false;
+    }
   }
 
   private async withLazyExpiry(rec: ApprovalRecord): Promise<ApprovalRecord> {

@@ -4,7 +4,7 @@
  * approvals keeps the sweep busy), and nothing of a suspended agent can be approved (even
  * when the kill switch's cancellations did not all land).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { auditUnavailable } from '../../src/audit/errors.js';
 import { codes, decisionWarden, type DecisionTest } from '../decisions/fixtures.js';
 import { expectError } from '../server/state.js';
@@ -46,6 +46,27 @@ describe('resolving an approval', () => {
     const rec = await t.warden.approvals.waitFor(approval, 60, AbortSignal.abort());
     expect(rec.status).toBe('pending');
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('polls a waited-for approval once per interval however many wait, and ends every wait when another process resolves it', async () => {
+    const { approval } = await held();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const waits = Array.from({ length: 200 }, () => t.warden.approvals.waitFor(approval, 60));
+      // Each wait reads the approval once as it starts; let them all start.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      const reads = vi.spyOn(t.warden.store.approvals, 'get');
+      await vi.advanceTimersByTimeAsync(1000);
+      // Four intervals, one read each: not one per waiter.
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(4);
+      // Resolved by another process: no event here, only the poll can tell.
+      t.warden.store.db.prepare("UPDATE approvals SET status = 'approved', resolved_by = 'human:cli', resolved_at = ? WHERE id = ?").run(new Date().toISOString(), approval);
+      await vi.advanceTimersByTimeAsync(250);
+      const ended = await Promise.all(waits);
+      expect(new Set(ended.map((a) => a.status))).toEqual(new Set(['approved']));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses to approve anything of a suspended agent whose held calls the kill switch failed to cancel, and holds the call again after a resume', async () => {
