@@ -293,24 +293,25 @@ export class SqliteLog implements AuditLog, HashReader {
       settle(null);
       return;
     }
+    const syncStart = process.hrtime.bigint();
+    const synced = (err: Error | null) => {
+      if (err === null) this.options.onSync?.(Number(process.hrtime.bigint() - syncStart) / 1e9);
+      settle(err);
+    };
     if (this.options.syncAloneInline === true && this.syncing === 0 && this.queue.length === 0) {
-      const syncStart = process.hrtime.bigint();
+      let failure: Error | null = null;
       try {
         fsyncSync(this.walFd);
       } catch (err) {
-        settle(err instanceof Error ? err : new Error(String(err)));
-        return;
+        failure = err instanceof Error ? err : new Error(String(err));
       }
-      this.options.onSync?.(Number(process.hrtime.bigint() - syncStart) / 1e9);
-      settle(null);
+      synced(failure);
       return;
     }
     this.syncing++;
-    const syncStart = process.hrtime.bigint();
     fsync(this.walFd, (err) => {
       this.syncing--;
-      if (err === null) this.options.onSync?.(Number(process.hrtime.bigint() - syncStart) / 1e9);
-      settle(err);
+      synced(err);
       if (this.closed && this.syncing === 0) this.closeWal();
     });
   }
