@@ -38,9 +38,6 @@ export interface PipelineDeps {
   log?: { error(obj: unknown, msg: string): void };
 }
 
-/** Held calls one agent may have waiting for a human at once. */
-export { MAX_PENDING_PER_AGENT };
-
 /** Times one call is decided afresh because the state it read changed meanwhile. */
 const MAX_REDECIDE = 5;
 

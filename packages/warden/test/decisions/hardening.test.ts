@@ -2,7 +2,7 @@
 // a suspension that lands while a decision is being made, and a flood of held calls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argsDigest } from '../../src/decisions/pipeline.js';
-import { MAX_PENDING_PER_AGENT } from '../../src/decisions/pipeline.js';
+import { MAX_PENDING_PER_AGENT } from '../../src/store/decision-types.js';
 import { assertionFor, exchangeParams, grantToken, identityWarden, postForm, registerAgent, type IdentityTest } from '../identity/fixtures.js';
 import { codes, decisionWarden, type DecisionTest } from './fixtures.js';
 

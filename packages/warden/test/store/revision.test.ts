@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
-import { RevisionCache, stateRevision, stateRevisions } from '../../src/store/sqlite/revision.js';
+import { RevisionCache, stateRevisions } from '../../src/store/sqlite/revision.js';
 import { tempDir } from '../helpers.js';
 
 describe('state revision', () => {
@@ -75,7 +75,7 @@ describe('state revision', () => {
   });
 
   it('is read once per turn: a change is seen from the next turn on', async () => {
-    const revision = stateRevision(db);
+    const { revision } = stateRevisions(db);
     const first = revision();
     other.prepare("INSERT INTO tools VALUES ('t', '[]', '', '', 'admin', 'now')").run();
     expect(revision()).toBe(first);

@@ -14,26 +14,19 @@
 import type { Db } from './db.js';
 
 /**
- * Reads the counter: a different number means some cached row may be stale.
+ * Reads both counters together (one statement): `revision` for the caches, and
+ * `narrowing`, which every change that moves `revision` also moves except a credential
+ * issued (migration 8). A decision records its allow or its held call against `narrowing`:
+ * nothing a new token brings can make that answer unsafe, so another agent's token traffic
+ * does not make it start again.
  *
- * It is read at most once per turn of the event loop. A statement of its own costs a read
- * transaction on the WAL (about 4 µs here, mostly locking the shared index), as much as
- * the rows it guards; with many decisions in flight, one read serves all those that run
- * in the same turn. A change another process commits during that turn is seen from the
- * next one on; what a decision lets through is safe all the same, because an allow is
- * recorded only if the counter, read again under the write lock, still equals the value
+ * They are read at most once per turn of the event loop. A statement of its own costs a
+ * read transaction on the WAL (about 2–4 µs here, mostly locking the shared index), as
+ * much as the rows it guards; with many decisions in flight, one read serves all those
+ * that run in the same turn. A change another process commits during that turn is seen
+ * from the next one on; what a decision lets through is safe all the same, because it is
+ * recorded only if `narrowing`, read again under the write lock, still equals the value
  * the decision started from (decisions.ts, `decisionWriter`).
- */
-export function stateRevision(db: Db): () => number {
-  return stateRevisions(db).revision;
-}
-
-/**
- * Both counters, read together (one statement, at most once per turn): `revision` for the
- * caches, and `narrowing`, which every change that moves `revision` also moves except a
- * credential issued (migration 8). A decision records its allow or its held call against
- * `narrowing`: nothing a new token brings can make that answer unsafe, so another agent's
- * token traffic does not make it start again.
  */
 export function stateRevisions(db: Db): { revision: () => number; narrowing: () => number } {
   const stmt = db.prepare<[], { n: number; narrowed: number }>('SELECT n, narrowed FROM state_revision WHERE id = 1');
