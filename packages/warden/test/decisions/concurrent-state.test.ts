@@ -34,26 +34,25 @@ describe('a decision under way and state that changes beside it', () => {
     return victim;
   }
 
-  it('is not decided again when a token is issued meanwhile, to another agent', async () => {
+  /** The victim's call, with `change` made while it is held in scoring; its answer. */
+  async function decideWhile(change: () => Promise<unknown>): Promise<{ decision: string }> {
     const victim = await setUp();
     const reached = gated.hold();
     const inFlight = t.decide(victim, { tool: 'docs.read', target: 'docs/a' });
     await reached;
-    await t.grant('minter', ['docs.read']);
+    await change();
     gated.release();
-    const d = (await inFlight).json();
+    return (await inFlight).json();
+  }
+
+  it('is not decided again when a token is issued meanwhile, to another agent', async () => {
+    const d = await decideWhile(() => t.grant('minter', ['docs.read']));
     expect(d.decision).toBe('allow');
     expect(scored).toBe(1);
   });
 
   it('is decided again, on the new state, when its tool is recategorised meanwhile', async () => {
-    const victim = await setUp();
-    const reached = gated.hold();
-    const inFlight = t.decide(victim, { tool: 'docs.read', target: 'docs/a' });
-    await reached;
-    await t.categorise('docs.read', ['publish']);
-    gated.release();
-    const d = (await inFlight).json();
+    const d = await decideWhile(() => t.categorise('docs.read', ['publish']));
     expect(scored).toBe(2);
     expect(d.decision).toBe('pending');
   });

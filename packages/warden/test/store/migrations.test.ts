@@ -80,7 +80,8 @@ describe('openDatabase', () => {
     expect(openHere().prepare('SELECT name FROM tools').all()).toEqual([{ name: 't' }]);
   });
 
-  it('applies only what is missing to a database left at the first version', () => {
+  /** A database as the first version left it (applied in 2020), on a connection of its own. */
+  function atFirstVersion(): { raw: Db; first: (typeof byVersion)[number] } {
     const [first] = byVersion;
     if (!first) throw new Error('no migrations');
     const raw = new Database(file.replace('nested/', ''));
@@ -88,6 +89,11 @@ describe('openDatabase', () => {
     raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     raw.exec(first.sql);
     raw.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(first.version, first.name, '2020-01-01T00:00:00.000Z');
+    return { raw, first };
+  }
+
+  it('applies only what is missing to a database left at the first version', () => {
+    const { raw } = atFirstVersion();
     expect(migrate(raw)).toBe(MIGRATIONS.length - 1);
     const applied = rows(raw);
     expect(applied.map((r) => r.version)).toEqual(byVersion.map((m) => m.version));
@@ -95,13 +101,7 @@ describe('openDatabase', () => {
   });
 
   it('applies nothing twice when another process migrated the database after this one looked', () => {
-    const [first] = byVersion;
-    if (!first) throw new Error('no migrations');
-    const raw = new Database(file.replace('nested/', ''));
-    open.push(raw);
-    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    raw.exec(first.sql);
-    raw.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(first.version, first.name, '2020-01-01T00:00:00.000Z');
+    const { raw, first } = atFirstVersion();
     // This connection reads what is done before the other process (below) applies the rest.
     const stale = new Proxy(raw, {
       get(target, key) {
