@@ -3,7 +3,8 @@
  * Cedar `statefulIsAuthorized` over the same default pack, one caller's latency beside the
  * disk's own fsync, and HTTP `POST /v1/decisions` beside a bare Fastify route, all in the
  * same run; then the same Warden recording in its server thread instead of its writer
- * thread, to show what the writer thread is worth here.
+ * thread, to show what the writer thread is worth here; and one caller with the WAL copied
+ * back by the checkpoint thread against SQLite doing it inside the commits.
  */
 import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import Fastify from 'fastify';
@@ -86,6 +87,38 @@ async function sequential(warden: Warden, token: string, n: number): Promise<One
   }
   const sorted = (a: number[]) => a.sort((x, y) => x - y);
   return { lat: sorted(lat), recordWait: sorted(recordWait), walSyncs: sorted(walSyncs) };
+}
+
+/**
+ * One caller against two Wardens, alternating `n` decisions at a time so that both see the
+ * same machine: one copying the WAL back from its checkpoint thread (the default), one
+ * leaving that to SQLite inside the writer's commits (before session 5).
+ */
+async function checkpointPair(rounds: number, n: number): Promise<{ thread: number[]; inCommits: number[] }> {
+  const open = async (checkpoints: false | undefined) => {
+    const dir = benchDir();
+    const warden = await createWarden(validateConfig({ dataDir: dir, logLevel: 'silent' }), checkpoints === false ? { checkpoints } : {});
+    const token = await setup(warden);
+    // Warms up, and grows the WAL to its working size.
+    await inProcess(warden, token, 2);
+    return { warden, token, dir };
+  };
+  const both = [await open(undefined), await open(false)] as const;
+  try {
+    const thread: number[] = [];
+    const inCommits: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      thread.push(...(await sequential(both[0].warden, both[0].token, n)).lat);
+      inCommits.push(...(await sequential(both[1].warden, both[1].token, n)).lat);
+    }
+    const sorted = (a: number[]) => a.sort((x, y) => x - y);
+    return { thread: sorted(thread), inCommits: sorted(inCommits) };
+  } finally {
+    for (const { warden, dir } of both) {
+      await warden.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
 
 /**
@@ -309,6 +342,7 @@ export async function benchDecisions(): Promise<Row[]> {
   const rawRate = 1000 / (raw.reduce((a, b) => a + b, 0) / raw.length);
   const threaded = await measure(true, true);
   const inThread = await measure(false, false);
+  const checkpoints = await checkpointPair(4, 1000);
   const { ip, http } = threaded;
   const one = threaded.one.lat;
   const baseHttp = threaded.bare as LoadResult;
@@ -338,6 +372,9 @@ export async function benchDecisions(): Promise<Row[]> {
     { name: 'POST /v1/decisions, decide() answering a constant', value: (threaded.httpConstant as LoadResult).rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
     { name: 'decide() p50, one caller, record a no-op, just after the thread slept 1 ms', value: percentile(slept.cold, 50), unit: 'µs', baseline: { name: 'the same, straight after another decide()', value: percentile(slept.warm, 50) } },
     { name: 'one primary-key read, a statement of its own (WAL)', value: reads.alone, unit: 'µs', baseline: { name: 'the same read inside a transaction', value: reads.inTransaction } },
+    // The checkpoint thread against SQLite's checkpoints in the writer's commits, one caller.
+    { name: 'decide() p50, one caller, checkpoint thread (4 × 1,000, alternating)', value: percentile(checkpoints.thread, 50), unit: 'ms', baseline: { name: 'the same, SQLite checkpointing in the commits', value: percentile(checkpoints.inCommits, 50) } },
+    { name: 'decide() p99, one caller, checkpoint thread (4 × 1,000, alternating)', value: percentile(checkpoints.thread, 99), unit: 'ms', baseline: { name: 'the same, SQLite checkpointing in the commits', value: percentile(checkpoints.inCommits, 99) } },
     // The same Warden recording decisions in its server thread, not its writer thread.
     { name: `decide() in-process, ${CONCURRENCY} callers, recorded in-thread`, value: inThread.ip.rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
     { name: 'POST /v1/decisions, recorded in-thread', value: inThread.http.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },

@@ -26,6 +26,7 @@ import { timeContext } from './policy/inputs.js';
 import { PolicyService } from './policy/service.js';
 import { ToolCatalog } from './inventory/tools.js';
 import { createSqliteStore, type SqliteStore } from './store/sqlite/index.js';
+import type { CheckpointSettings } from './store/sqlite/wal-checkpoints.js';
 
 export interface WardenOptions {
   now?: () => Date;
@@ -38,6 +39,12 @@ export interface WardenOptions {
    * CLI commands, which record no decisions, turn it off.
    */
   writerThread?: boolean;
+  /**
+   * With the writer thread, when the checkpoint thread copies the WAL back into the database
+   * file (store/sqlite/wal-checkpoints.ts); `false` leaves it to SQLite, in the commits (the
+   * benchmarks compare the two).
+   */
+  checkpoints?: CheckpointSettings | false;
 }
 
 export interface Warden {
@@ -112,7 +119,9 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     hmacKey,
     now,
     writerThread: options.writerThread ?? true,
+    ...(options.checkpoints === undefined ? {} : { checkpoints: options.checkpoints }),
     onWriterFailure: (err) => options.log?.error({ err }, 'the decision writer thread stopped: decisions fail closed until restart'),
+    onCheckpointFailure: (err) => options.log?.warn({ err }, 'the WAL checkpoint thread stopped: SQLite checkpoints in the commits again until restart'),
   });
   // Whatever fails from here on, the store (and its writer thread, which would keep the
   // process alive) is closed before the error goes up.

@@ -8,6 +8,7 @@ import { sqliteKeyStore } from './keys.js';
 import { SqliteLog } from './log.js';
 import { stateRevisions } from './revision.js';
 import { sqliteToolStore } from './tools.js';
+import { backstopPages, DEFAULT_CHECKPOINTS, SQLITE_AUTOCHECKPOINT, type CheckpointSettings } from './wal-checkpoints.js';
 import { DecisionWriter } from './writer.js';
 
 export interface SqliteStore extends Store {
@@ -28,6 +29,13 @@ export interface SqliteStoreOptions {
   writerThread?: boolean;
   /** Called once if the writer thread dies (decisions then fail closed). */
   onWriterFailure?: (err: unknown) => void;
+  /**
+   * With the writer thread, when its checkpoint thread copies the WAL back into the
+   * database file (wal-checkpoints.ts); `false` leaves it to SQLite, in the commits.
+   */
+  checkpoints?: CheckpointSettings | false;
+  /** Called if the checkpoint thread fails (SQLite then checkpoints in the commits again). */
+  onCheckpointFailure?: (err: unknown) => void;
 }
 
 export function createSqliteStore(file: string, options: SqliteStoreOptions): SqliteStore {
@@ -51,10 +59,27 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
     if (found.size > 0) log.syncWal();
     return found;
   };
+  const checkpoints = options.checkpoints ?? DEFAULT_CHECKPOINTS;
   const writer =
     options.writerThread === true && file !== ':memory:'
-      ? new DecisionWriter({ file, hmacKey: options.hmacKey }, options.onWriterFailure, onSync, committed)
+      ? new DecisionWriter(
+          { file, hmacKey: options.hmacKey },
+          {
+            ...(options.onWriterFailure ? { onFailure: options.onWriterFailure } : {}),
+            onSync,
+            committed,
+            checkpoints,
+            // SQLite's own checkpoints again, on this thread's commits too.
+            onCheckpointsStopped: (err) => {
+              if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+              if (err !== undefined) options.onCheckpointFailure?.(err);
+            },
+          },
+        )
       : undefined;
+  // The checkpoint thread copies the WAL back: this thread's commits, on the event loop,
+  // checkpoint only past the backstop.
+  if (writer?.checkpointer !== undefined && checkpoints !== false) db.pragma(`wal_autocheckpoint = ${backstopPages(checkpoints)}`);
   return {
     kind: 'sqlite',
     db,

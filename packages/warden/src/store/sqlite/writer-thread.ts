@@ -10,6 +10,7 @@ import type { AppendReceipt } from '../audit-types.js';
 import { openDatabase } from './db.js';
 import { baselineWriter, decisionWriter, discoveredWriter, outcomeWriter } from './decisions.js';
 import { SqliteLog } from './log.js';
+import { WalCheckpoints } from './wal-checkpoints.js';
 import type { WriterAnswer, WriterInit, WriterMessage, WriterOp, WriterReply } from './writer.js';
 
 const port = parentPort;
@@ -24,6 +25,7 @@ const record = decisionWriter(db, log);
 const setOutcome = outcomeWriter(db, log);
 const putBaselines = baselineWriter(db);
 const seen = discoveredWriter(db);
+const checkpoints = init.checkpoints === undefined ? undefined : new WalCheckpoints(db, init.checkpoints.port, init.checkpoints.settings);
 port.postMessage('ready' satisfies WriterReply);
 
 let outbox: WriterAnswer[] = [];
@@ -42,6 +44,7 @@ function drain(): void {
   outbox = [];
   syncs = [];
   port?.postMessage(reply);
+  checkpoints?.wrote(reply.answers.length);
   if (closing && inFlight === 0) finish();
 }
 
@@ -53,6 +56,7 @@ function errorOf(err: unknown): WriterAnswer['error'] {
 }
 
 function finish(): void {
+  checkpoints?.stop();
   log.close();
   // The last batch's fsync may still run: the WAL descriptor closes after it (log.ts).
   db.close();

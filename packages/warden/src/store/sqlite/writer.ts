@@ -8,6 +8,9 @@
  * append durable, exactly as the in-thread appender would (log.ts). Both threads append to
  * one tree safely: the log's size is read inside each write transaction (log.ts).
  *
+ * Beside it runs the checkpoint thread (wal-checkpoints.ts), which copies the WAL back into
+ * the database file so that no commit waits for that; the writer asks it directly.
+ *
  * Fail closed: if the worker dies, every waiting and later `record` rejects with
  * `AUDIT_UNAVAILABLE` (the caller denies) and `ping` fails, so `/readyz` reports it. The
  * one exception is a decision the worker committed before it died: its caller gets the
@@ -15,17 +18,20 @@
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type Transferable } from 'node:worker_threads';
 import { auditUnavailable } from '../../audit/errors.js';
 import { WardenError } from '../../errors.js';
 import type { AppendReceipt } from '../audit-types.js';
 import type { BaselineStore, DiscoveredStore } from '../decision-types.js';
 import { encodedDecisionId, type DecisionWrites, type EncodedDecision, type EncodedOutcome } from './decisions.js';
+import { DEFAULT_CHECKPOINTS, type CheckpointSettings, type CheckpointThreadInit } from './wal-checkpoints.js';
 
 /** What the worker is started with. */
 export interface WriterInit {
   file: string;
   hmacKey: Uint8Array;
+  /** The writer's end of the channel to the checkpoint thread (wal-checkpoints.ts), and when to ask it. */
+  checkpoints?: { port: MessagePort; settings: CheckpointSettings };
 }
 
 /** The writes of the decision path: a decision, its outcome, learned baselines, unidentified callers. */
@@ -69,16 +75,16 @@ interface Waiting {
 export type CommittedDecisions = (ids: string[]) => Map<string, AppendReceipt>;
 
 /**
- * Starts the worker. From TypeScript sources (the tests), the worker loads its entry point
- * through tsx; from the built package, directly.
+ * Starts the worker whose entry point is `name` beside this file. From TypeScript sources
+ * (the tests), the worker loads it through tsx; from the built package, directly.
  */
-function startWorker(init: WriterInit): Worker {
-  const entry = new URL(`./writer-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-  if (!entry.href.endsWith('.ts')) return new Worker(entry, { workerData: init });
+function startWorker(name: 'writer-thread' | 'checkpoint-thread', init: unknown, transferList: Transferable[] = []): Worker {
+  const entry = new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+  if (!entry.href.endsWith('.ts')) return new Worker(entry, { workerData: init, transferList });
   // Resolved from here, not from the working directory the process happens to run in.
   const tsx = tsxApi();
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: init });
+  return new Worker(boot, { eval: true, workerData: init, transferList });
 }
 
 /** Where tsx's ESM API is, resolved from here rather than from the working directory. */
@@ -89,8 +95,26 @@ function tsxApi(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
 }
 
+export interface DecisionWriterOptions {
+  /** Called once if the worker dies (decisions then fail closed). */
+  onFailure?: (err: unknown) => void;
+  /** Called with each WAL fsync's duration, in seconds. */
+  onSync?: (seconds: number) => void;
+  /** Looks up decisions the worker may have committed before it died. */
+  committed?: CommittedDecisions;
+  /**
+   * When to checkpoint from the checkpoint thread (wal-checkpoints.ts); `false` leaves the
+   * checkpoints to SQLite, in the writer's commits.
+   */
+  checkpoints?: CheckpointSettings | false;
+  /** Called once the checkpoint thread has stopped: with why, if it failed. */
+  onCheckpointsStopped?: (err: unknown) => void;
+}
+
 export class DecisionWriter {
   readonly worker: Worker;
+  /** Copies the WAL back into the database file for the worker (wal-checkpoints.ts), when there is one. */
+  readonly checkpointer: Worker | undefined;
   private readonly waiting = new Map<number, Waiting>();
   private outbox: WriterRequest[] = [];
   private seq = 0;
@@ -101,13 +125,29 @@ export class DecisionWriter {
   /** Resolves once the worker has its connection open; rejects if it could not start. */
   readonly ready: Promise<void>;
 
-  constructor(
-    init: WriterInit,
-    private readonly onFailure: (err: unknown) => void = () => undefined,
-    private readonly onSync: (seconds: number) => void = () => undefined,
-    private readonly committed: CommittedDecisions = () => new Map(),
-  ) {
-    this.worker = startWorker(init);
+  private readonly onFailure: (err: unknown) => void;
+  private readonly committed: CommittedDecisions;
+
+  constructor(init: Omit<WriterInit, 'checkpoints'>, options: DecisionWriterOptions = {}) {
+    this.onFailure = options.onFailure ?? (() => undefined);
+    this.committed = options.committed ?? (() => new Map());
+    const onSync = options.onSync ?? (() => undefined);
+    const settings = options.checkpoints ?? DEFAULT_CHECKPOINTS;
+    if (settings === false) {
+      this.worker = startWorker('writer-thread', init);
+    } else {
+      // The two threads talk directly: the writer asks, the checkpoint thread answers.
+      const { port1, port2 } = new MessageChannel();
+      this.checkpointer = startWorker('checkpoint-thread', { file: init.file, port: port2, intervalMs: settings.intervalMs } satisfies CheckpointThreadInit, [port2]);
+      // Its failure is not the writer's: the writer goes back to SQLite's own checkpoints.
+      const stopped = options.onCheckpointsStopped ?? (() => undefined);
+      let failure: unknown;
+      this.checkpointer.on('error', (err) => {
+        failure = err;
+      });
+      this.checkpointer.once('exit', (code) => stopped(failure ?? (code === 0 ? undefined : new Error(`the checkpoint thread exited with code ${code}`))));
+      this.worker = startWorker('writer-thread', { ...init, checkpoints: { port: port1, settings } } satisfies WriterInit, [port1]);
+    }
     let started: () => void = () => undefined;
     let failed: (err: unknown) => void = () => undefined;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -121,20 +161,24 @@ export class DecisionWriter {
         started();
         return;
       }
-      for (const seconds of reply.syncs) this.onSync(seconds);
+      for (const seconds of reply.syncs) onSync(seconds);
       for (const a of reply.answers) this.settle(a);
     });
     this.worker.on('error', (err) => {
       failed(err);
       this.fail(err);
     });
-    this.exited = new Promise((resolve) => {
+    const writerExited = new Promise<void>((resolve) => {
       this.worker.once('exit', (code) => {
         failed(new Error(`the writer thread exited with code ${code} before it started`));
         if (!this.closed || this.waiting.size > 0) this.fail(new Error(`the writer thread exited with code ${code}`));
         resolve();
       });
     });
+    // The checkpoint thread stops once the writer has closed its end of their channel.
+    const checkpointer = this.checkpointer;
+    const checkpointerExited = checkpointer === undefined ? undefined : new Promise<void>((resolve) => checkpointer.once('exit', () => resolve()));
+    this.exited = Promise.all([writerExited, checkpointerExited]).then(() => undefined);
   }
 
   /** Records an encoded decision: resolves once the worker has made the record durable. */

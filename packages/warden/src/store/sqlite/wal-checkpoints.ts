@@ -1,0 +1,111 @@
+/**
+ * WAL checkpoints off the writer thread.
+ *
+ * SQLite copies the WAL back into the database file (a checkpoint) once it holds 1,000
+ * pages, inside the commit that crossed the mark: that commit's callers wait for the copy
+ * and an fsync of the database file. A lone decision adds about ten pages, so one caller in
+ * a hundred waited about 2 ms more, which was most of one caller's p99. With a checkpoint
+ * thread (checkpoint-thread.ts) the writer thread leaves SQLite's checkpoints for a WAL far
+ * larger than it will grow (`backstopPages`) and asks that thread for one every `every`
+ * writes instead; that thread also checkpoints on its own every `intervalMs` without a
+ * request, for what the server thread writes.
+ *
+ * The WAL starts over from its beginning only when a write transaction begins with every
+ * frame copied. Commits made while the checkpoint thread copies leave a few frames behind,
+ * so once the WAL has grown past `restartFrames` the writer thread copies those few itself,
+ * between two commits, and its next commit starts the WAL over. The WAL file then stays
+ * near `restartFrames` pages, overwritten in place, which fsyncs faster than a growing file.
+ *
+ * If the checkpoint thread fails or stops, SQLite's own checkpoints come back, on the
+ * writer's connection and (store/sqlite/index.ts) the server's.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Db } from './db.js';
+
+/** What the checkpoint thread is started with: the database, and its end of the writer's channel. */
+export interface CheckpointThreadInit {
+  file: string;
+  port: MessagePort;
+  /** Checkpoints on its own after this long without being asked. */
+  intervalMs: number;
+}
+
+/** From the checkpoint thread: ready, then each checkpoint done (WAL frames, frames copied). */
+export type CheckpointReply = 'ready' | { frames: number; copied: number; seconds: number };
+
+export interface CheckpointSettings {
+  /** Writes (decisions, outcomes, baselines, callers) between two checkpoints. */
+  every: number;
+  /** WAL frames past which the writer thread finishes a checkpoint itself, so the WAL starts over. */
+  restartFrames: number;
+  /** The checkpoint thread checkpoints on its own after this long without being asked (ms). */
+  intervalMs: number;
+}
+
+export const DEFAULT_CHECKPOINTS: CheckpointSettings = { every: 500, restartFrames: 8192, intervalMs: 1000 };
+
+/** SQLite's own default, in pages: what a connection goes back to without the checkpoint thread. */
+export const SQLITE_AUTOCHECKPOINT = 1000;
+
+/**
+ * With the checkpoint thread running, a commit still checkpoints inline if the WAL ever
+ * holds this many pages: a bound on the WAL should the checkpoint thread fall behind.
+ */
+export function backstopPages(settings: CheckpointSettings): number {
+  return 4 * settings.restartFrames;
+}
+
+/** The writer thread's side: counts writes, asks for checkpoints, starts the WAL over. */
+export class WalCheckpoints {
+  private port: MessagePort | undefined;
+  /** A checkpoint is under way, or the thread is not ready yet. */
+  private busy = true;
+  private writes = 0;
+
+  constructor(
+    private readonly db: Db,
+    port: MessagePort,
+    private readonly settings: CheckpointSettings,
+  ) {
+    this.port = port;
+    port.on('message', (reply: CheckpointReply) => this.answer(reply));
+    port.on('close', () => this.stop());
+  }
+
+  /** `n` writes were committed: asks for a checkpoint once enough have been since the last. */
+  wrote(n: number): void {
+    if (this.port === undefined) return;
+    this.writes += n;
+    if (this.busy || this.writes < this.settings.every) return;
+    this.writes = 0;
+    this.busy = true;
+    this.port.postMessage('checkpoint');
+  }
+
+  /** Back to SQLite's own checkpoints, in the commits; tells the checkpoint thread to stop. */
+  stop(): void {
+    const port = this.port;
+    if (port === undefined) return;
+    this.port = undefined;
+    port.close();
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+  }
+
+  private answer(reply: CheckpointReply): void {
+    if (this.port === undefined) return;
+    if (reply === 'ready') {
+      this.db.pragma(`wal_autocheckpoint = ${backstopPages(this.settings)}`);
+      this.busy = false;
+      return;
+    }
+    this.busy = false;
+    if (reply.frames <= this.settings.restartFrames) return;
+    // Runs between two commits (no transaction is open while a message is handled), so it
+    // copies what the checkpoint thread left behind and the next commit starts the WAL over.
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // The next commit meets the same storage and fails closed there.
+    }
+  }
+}
