@@ -2,9 +2,11 @@
  * The decision pipeline: in-process `decide()` (durable audit append included) beside a raw
  * Cedar `statefulIsAuthorized` over the same default pack, one caller's latency beside the
  * disk's own fsync, and HTTP `POST /v1/decisions` beside a bare Fastify route, all in the
- * same run; then the same Warden recording in its server thread instead of its writer
- * thread, to show what the writer thread is worth here; and one caller with the WAL copied
- * back by the checkpoint thread against SQLite doing it inside the commits.
+ * same run. Over HTTP, both as fast as answers come back (autocannon, closed loop) and at a
+ * fixed rate offered whatever the answers do (bench/offered.ts, open loop): 1,000 req/s,
+ * and the aim's 5,000. Then the same Warden recording in its server thread instead of its
+ * writer thread, to show what the writer thread is worth here; and one caller with the WAL
+ * copied back by the checkpoint thread against SQLite doing it inside the commits.
  */
 import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import Fastify from 'fastify';
@@ -17,9 +19,23 @@ import { buildApp } from '../packages/warden/src/server/app.js';
 import { openDatabase } from '../packages/warden/src/store/sqlite/db.js';
 import { createWarden, type Warden } from '../packages/warden/src/warden.js';
 import type { Row } from './types.js';
+import { offered, type OfferedResult } from './offered.js';
 import { benchDir, load, percentile, type LoadResult } from './util.js';
 
 const CONCURRENCY = 64;
+/** Open-loop rates (bench/offered.ts), requests/s over 32 connections: a low one, and the HTTP aim's (#5). */
+const OFFERED = { low: 1000, aim: 5000 } as const;
+
+interface OfferedPair {
+  low: OfferedResult;
+  aim: OfferedResult;
+}
+
+/** The open-loop load at both rates, 5 s each. */
+async function offeredPair(url: string, headers: Record<string, string>, body: string): Promise<OfferedPair> {
+  const at = (rate: number) => offered({ url, method: 'POST', headers, body, rate, seconds: 5, connections: 32 });
+  return { low: await at(OFFERED.low), aim: await at(OFFERED.aim) };
+}
 
 async function setup(warden: Warden): Promise<string> {
   const app = await buildApp(warden);
@@ -292,6 +308,8 @@ interface Measured {
   httpConstant: LoadResult | undefined;
   /** One caller's decide() just after the thread slept, and straight after (full measure only). */
   slept: { cold: number[]; warm: number[] } | undefined;
+  /** POST /v1/decisions and the bare route at a fixed rate offered, open loop (full measure only). */
+  offered: { warden: OfferedPair; bare: OfferedPair } | undefined;
 }
 
 /** Every measure against one Warden: recording in its writer thread (the default) or in-thread. */
@@ -310,23 +328,26 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     const body = JSON.stringify({ tool: 'docs.read', target: 'docs/page-1' });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     let bare: LoadResult | undefined;
+    let bareOffered: OfferedPair | undefined;
     if (full) {
       const server = Fastify();
       server.post('/v1/decisions', async () => ({ decision: 'allow' }));
       const bareUrl = await server.listen({ port: 0, host: '127.0.0.1' });
       bare = await load({ url: `${bareUrl}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
+      bareOffered = await offeredPair(`${bareUrl}/v1/decisions`, headers, body);
       await server.close();
     }
     await load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 1 });
     const http = await load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
+    const httpOffered = full ? await offeredPair(`${url}/v1/decisions`, headers, body) : undefined;
     const decisionsLoad = () => load({ url: `${url}/v1/decisions`, method: 'POST', headers, body, seconds: 5 });
     const httpNoRecord = full ? await withoutRecord(warden, decisionsLoad) : undefined;
     const httpConstant = full ? await withConstantDecide(warden, token, decisionsLoad) : undefined;
     await app.close();
-    for (const [what, r] of [['', http], [' without the record', httpNoRecord], [' with a constant answer', httpConstant]] as const) {
-      if (r !== undefined && r.non2xx > 0) throw new Error(`POST /v1/decisions${what} answered ${r.non2xx} non-2xx`);
+    for (const [what, r] of [['', http], [' without the record', httpNoRecord], [' with a constant answer', httpConstant], [' at a low rate offered', httpOffered?.low], [' at the aim\'s rate offered', httpOffered?.aim]] as const) {
+      if (r !== undefined && (r.non2xx > 0 || r.errors > 0)) throw new Error(`POST /v1/decisions${what} answered ${r.non2xx} non-2xx, ${r.errors} errors`);
     }
-    return { ip, one, http, bare, noRecord, slept, httpNoRecord, httpConstant };
+    return { ip, one, http, bare, noRecord, slept, httpNoRecord, httpConstant, offered: httpOffered && bareOffered ? { warden: httpOffered, bare: bareOffered } : undefined };
   } finally {
     await warden.close();
     rmSync(dir, { recursive: true, force: true });
@@ -347,6 +368,7 @@ export async function benchDecisions(): Promise<Row[]> {
   const one = threaded.one.lat;
   const baseHttp = threaded.bare as LoadResult;
   const slept = threaded.slept as { cold: number[]; warm: number[] };
+  const offeredRuns = threaded.offered as NonNullable<Measured['offered']>;
   const cedar = { name: 'raw statefulIsAuthorized', value: rawRate };
   return [
     { name: `decide() in-process, ${CONCURRENCY} callers, durable`, value: ip.rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
@@ -358,6 +380,14 @@ export async function benchDecisions(): Promise<Row[]> {
     { name: 'decide() p99, one caller, against the disk', value: percentile(one, 99), unit: 'ms', baseline: { name: 'fsync of a 4 KiB append p99', value: percentile(floor, 99) } },
     { name: 'POST /v1/decisions', value: http.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },
     { name: 'POST /v1/decisions p99', value: http.p99ms, unit: 'ms', baseline: { name: 'bare Fastify POST p99', value: baseHttp.p99ms } },
+    ...(['low', 'aim'] as const).flatMap((k) => {
+      const [w, b, rate] = [offeredRuns.warden[k], offeredRuns.bare[k], OFFERED[k].toLocaleString('en-US')];
+      return [
+        { name: `POST /v1/decisions at ${rate} req/s offered (open loop)`, value: w.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST, the same', value: b.rps }, higherIsBetter: true },
+        { name: `POST /v1/decisions p50 at ${rate} req/s offered (open loop)`, value: w.p50ms, unit: 'ms', baseline: { name: 'bare Fastify POST, the same', value: b.p50ms } },
+        { name: `POST /v1/decisions p99 at ${rate} req/s offered (open loop)`, value: w.p99ms, unit: 'ms', baseline: { name: 'bare Fastify POST, the same', value: b.p99ms } },
+      ];
+    }),
     // Where the time goes (docs/benchmarks.md, "Where a decision's time goes").
     { name: `decide() in-process, ${CONCURRENCY} callers, record replaced by a no-op`, value: (threaded.noRecord as InProcess).rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
     { name: `CPU per decision, all threads, ${CONCURRENCY} callers`, value: ip.cpuPerDecision, unit: 'µs', baseline: { name: 'raw statefulIsAuthorized, per call', value: 1e6 / rawRate } },
