@@ -6,4 +6,6 @@ export const ApprovalCodes = {
   SELF_APPROVAL: 'SELF_APPROVAL',
   /** An agent of the call's chain is suspended: nothing of it may be approved until it is resumed. */
   APPROVAL_AGENT_INACTIVE: 'APPROVAL_AGENT_INACTIVE',
+  /** The caller (or the server) already holds as many waiting requests as it may. */
+  TOO_MANY_WAITS: 'TOO_MANY_WAITS',
 } as const;

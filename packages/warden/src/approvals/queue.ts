@@ -20,11 +20,24 @@ export interface ApprovalQueueDeps {
 /** How often a waiter re-reads the store, for resolutions made by another process. */
 const POLL_MS = 250;
 
+/**
+ * Requests one caller (an agent, a human's key) may hold waiting (`?wait=`) at once: as
+ * many as an agent may have calls pending. Each holds a connection and a timer.
+ */
+export const MAX_WAITS_PER_CALLER = 100;
+/** Requests this process holds waiting at once, all callers together. */
+export const MAX_WAITS = 10_000;
+
 export class ApprovalQueue {
-  /** What waiters watch, by approval id: one poll per id serves them all. */
+  /** What waiters watch, by approval id: one poll and one event listener serve them all. */
   private readonly watched = new Map<string, Set<() => void>>();
   private poller: NodeJS.Timeout | undefined;
   private polling = false;
+  /** The one event-bus listener, while anything is watched. */
+  private unsubscribe: (() => void) | undefined;
+  /** Wait slots held, by caller. */
+  private readonly waits = new Map<string, number>();
+  private waitsHeld = 0;
 
   constructor(private readonly deps: ApprovalQueueDeps) {}
 
@@ -155,15 +168,11 @@ export class ApprovalQueue {
       const finish = async () => {
         if (done) return;
         done = true;
-        unsubscribe();
         unwatch();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         resolve(await this.get(id).catch(() => first));
       };
-      const unsubscribe = this.deps.events.subscribe((e) => {
-        if (e.type === 'approval.resolved' && e.data.id === id) void finish();
-      });
       const unwatch = this.watch(id, () => void finish());
       const remaining = Math.max(0, deadline - Date.now());
       // An approval that expires while we wait ends the wait too.
@@ -176,9 +185,49 @@ export class ApprovalQueue {
     });
   }
 
+  /** Requests waiting now: `caller`'s, or everyone's. */
+  waitingRequests(caller?: string): number {
+    return caller === undefined ? this.waitsHeld : (this.waits.get(caller) ?? 0);
+  }
+
   /**
-   * Calls `resolved` once the approval is seen out of `pending` by the shared poll, which
-   * reads each watched id once per interval however many wait for it. Returns the unwatch.
+   * Takes one of `caller`'s wait slots (`agent:…`, `human:…`) for as long as a `?wait=`
+   * request holds its connection, and returns its release. Refuses, before anything is
+   * decided or read, past MAX_WAITS_PER_CALLER for the caller or MAX_WAITS in all.
+   *
+   * @example
+   * const release = queue.reserveWait('agent:forum-helper');
+   * try { await queue.waitFor(id, 30); } finally { release(); }
+   */
+  reserveWait(caller: string): () => void {
+    const held = this.waits.get(caller) ?? 0;
+    if (held >= MAX_WAITS_PER_CALLER) {
+      throw new WardenError(
+        ApprovalCodes.TOO_MANY_WAITS,
+        `\`${caller}\` already has ${MAX_WAITS_PER_CALLER} requests waiting; let one end, or ask without \`wait\` and read the approval later`,
+      );
+    }
+    if (this.waitsHeld >= MAX_WAITS) {
+      throw new WardenError(ApprovalCodes.TOO_MANY_WAITS, `this server already holds ${MAX_WAITS} waiting requests; ask without \`wait\` and read the approval later`);
+    }
+    this.waits.set(caller, held + 1);
+    this.waitsHeld++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.waits.get(caller) ?? 1) - 1;
+      if (left === 0) this.waits.delete(caller);
+      else this.waits.set(caller, left);
+      this.waitsHeld--;
+    };
+  }
+
+  /**
+   * Calls `resolved` once the approval is heard resolved on the event bus or seen out of
+   * `pending` by the shared poll, which reads each watched id once per interval however
+   * many wait for it. One listener serves every waiter, so an event costs the same however
+   * many wait. Returns the unwatch.
    */
   private watch(id: string, resolved: () => void): () => void {
     let waiters = this.watched.get(id);
@@ -188,13 +237,18 @@ export class ApprovalQueue {
     }
     waiters.add(resolved);
     this.poller ??= setInterval(() => void this.poll(), POLL_MS);
+    this.unsubscribe ??= this.deps.events.subscribe((e) => {
+      if (e.type !== 'approval.resolved' || typeof e.data.id !== 'string') return;
+      for (const done of [...(this.watched.get(e.data.id) ?? [])]) done();
+    });
     return () => {
       waiters.delete(resolved);
       if (waiters.size === 0 && this.watched.get(id) === waiters) this.watched.delete(id);
-      if (this.watched.size === 0 && this.poller !== undefined) {
-        clearInterval(this.poller);
-        this.poller = undefined;
-      }
+      if (this.watched.size > 0) return;
+      if (this.poller !== undefined) clearInterval(this.poller);
+      this.poller = undefined;
+      this.unsubscribe?.();
+      this.unsubscribe = undefined;
     };
   }
 

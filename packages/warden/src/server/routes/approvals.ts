@@ -39,15 +39,16 @@ export function approvalView(a: ApprovalRecord): Record<string, unknown> {
   };
 }
 
-/** A human approver, or the agent the approval belongs to (read-only). */
-async function reader(warden: Warden, request: FastifyRequest): Promise<{ human: boolean; agent?: string }> {
+/** A human approver, or the agent the approval belongs to (read-only); `caller` holds its wait slots. */
+async function reader(warden: Warden, request: FastifyRequest): Promise<{ human: boolean; agent?: string; caller: string }> {
   const token = bearer(request);
   if (token !== undefined && !token.startsWith('wk_')) {
     const cred = await warden.identity.verify(token);
-    return { human: false, agent: (cred.actors[0] ?? '').replace(/^agent:/, '') };
+    const caller = cred.actors[0] ?? '';
+    return { human: false, agent: caller.replace(/^agent:/, ''), caller };
   }
-  await requireHuman(warden.keys, request, 'approver');
-  return { human: true };
+  const human = await requireHuman(warden.keys, request, 'approver');
+  return { human: true, caller: human.principal };
 }
 
 export function approvalRoutes(app: FastifyInstance, warden: Warden): void {
@@ -64,7 +65,12 @@ export function approvalRoutes(app: FastifyInstance, warden: Warden): void {
     const rec = await warden.approvals.get(id);
     if (!who.human && rec.agent !== who.agent) throw new WardenError('APPROVAL_NOT_FOUND', `no approval \`${id}\``);
     if (!wait) return approvalView(rec);
-    return approvalView(await warden.approvals.waitFor(id, wait, clientGone(reply)));
+    const release = warden.approvals.reserveWait(who.caller);
+    try {
+      return approvalView(await warden.approvals.waitFor(id, wait, clientGone(reply)));
+    } finally {
+      release();
+    }
   });
 
   for (const verb of ['approve', 'deny'] as const) {

@@ -50,6 +50,18 @@ function agentToken(request: { headers: Record<string, unknown> } & Parameters<t
   return token;
 }
 
+/**
+ * The agent a token acts as (`agent:…`), which holds the wait slot; undefined if the token
+ * does not verify, and then the pipeline denies the call, on the record, without waiting.
+ */
+async function actingAgent(warden: Warden, token: string): Promise<string | undefined> {
+  try {
+    return (await warden.identity.verify(token)).actors[0];
+  } catch {
+    return undefined;
+  }
+}
+
 export function decisionRoutes(app: FastifyInstance, warden: Warden): void {
   app.post('/v1/decisions', async (request, reply) => {
     const token = agentToken(request);
@@ -58,9 +70,16 @@ export function decisionRoutes(app: FastifyInstance, warden: Warden): void {
     // Property by property, not spread: this object is read all along the pipeline.
     const call = { token, tool: body.tool, target: body.target, args: body.args, intent: body.intent };
     if (!wait) return warden.decisions.decide(call);
-    const answer = await warden.decisions.decideAndWait(call, wait, clientGone(reply));
-    reply.code(200);
-    return answer;
+    // The slot is taken before anything is decided: refused, the call changes nothing.
+    const caller = await actingAgent(warden, token);
+    const release = caller === undefined ? () => undefined : warden.approvals.reserveWait(caller);
+    try {
+      const answer = await warden.decisions.decideAndWait(call, wait, clientGone(reply));
+      reply.code(200);
+      return answer;
+    } finally {
+      release();
+    }
   });
 
   app.post('/v1/decisions/:id/outcome', async (request) => {
