@@ -18,9 +18,16 @@ export function wardenDecider(warden: Warden): GatewayDecider {
   const known = new Map<string, string>();
   return {
     decide: (req) => warden.decisions.decide(req),
-    async waitForApproval(_token, id, seconds, signal) {
-      const rec = await warden.approvals.waitFor(id, seconds, signal);
-      return { status: rec.status, comment: rec.comment };
+    async waitForApproval(token, id, seconds, signal) {
+      // The same wait slots as `GET /v1/approvals/:id?wait=`: held by the acting agent.
+      const caller = (await warden.identity.verify(token)).actors[0] ?? '';
+      const release = warden.approvals.reserveWait(caller);
+      try {
+        const rec = await warden.approvals.waitFor(id, seconds, signal);
+        return { status: rec.status, comment: rec.comment };
+      } finally {
+        release();
+      }
     },
     recordOutcome: (token, decisionId, outcome) => warden.decisions.recordOutcome(token, decisionId, outcome),
     async concludeRefused(held, approvalId) {

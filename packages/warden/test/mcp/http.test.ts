@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_WAITS_PER_CALLER } from '../../src/approvals/queue.js';
 import { testWarden, type TestWarden } from '../helpers.js';
 import { agentToken, alive, connect, eventually, EVERYTHING, FILESYSTEM, FLAKY, pendingApproval, textOf } from './helpers.js';
 
@@ -197,6 +198,23 @@ describe('governed calls', () => {
     const result = await c.callTool({ name: 'echo', arguments: { message: 'x' } });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain('nobody decided within 1 s, so it was not made');
+  });
+
+  it('refuses a held call, without waiting, while its agent already holds the most waiting requests it may', async () => {
+    await t.request('PUT', '/v1/tools/everything.get-tiny-image', { key: t.keys.admin, body: { categories: ['publish'] } });
+    const token = await agentToken(t, 'crowded', ['everything.*']);
+    const slots = Array.from({ length: MAX_WAITS_PER_CALLER }, () => t.warden.approvals.reserveWait('agent:crowded'));
+    try {
+      const c = await client('everything', token);
+      const result = await c.callTool({ name: 'get-tiny-image', arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain('[TOO_MANY_WAITS]');
+      // The call was decided, and stays held for a human; only the wait was refused.
+      expect((await decisionsFor('everything.get-tiny-image', 'crowded')).map((d) => d.decision)).toEqual(['pending']);
+    } finally {
+      for (const release of slots) release();
+    }
+    expect(t.warden.approvals.waitingRequests('agent:crowded')).toBe(0);
   });
 
   it('governs resources/read as a read of the URI', async () => {
