@@ -36,29 +36,54 @@ const CRLF2 = Buffer.from('\\r\\n\\r\\n');
 const LENGTH = Buffer.from('\\r\\ncontent-length: ');
 const total = Math.round(rate * seconds);
 const latencies = new Float64Array(total);
-let errors = 0, non2xx = 0, done = 0, issued = 0;
+let answered = 0, errors = 0, non2xx = 0, done = 0, issued = 0, finished = false;
 const waiting = [];
 const idle = [];
 const start = process.hrtime.bigint();
-function record(sent, ok2xx) {
-  latencies[done] = Number(process.hrtime.bigint() - sent) / 1e6;
-  if (!ok2xx) non2xx++;
-  if (++done === total) {
-    for (const c of all) c.socket.destroy();
-    parentPort.postMessage({ latencies, errors, non2xx, elapsed: Number(process.hrtime.bigint() - start) / 1e9 });
-  }
+function finish() {
+  if (finished) return;
+  finished = true;
+  clearTimeout(deadline);
+  for (const c of all) c.socket.destroy();
+  // What never came back by the deadline counts as failed.
+  errors += total - done;
+  parentPort.postMessage({ latencies: latencies.subarray(0, answered), errors, non2xx, elapsed: Number(process.hrtime.bigint() - start) / 1e9 });
 }
+function settled() {
+  if (++done === total) finish();
+}
+function record(sent, ok2xx) {
+  latencies[answered++] = Number(process.hrtime.bigint() - sent) / 1e6;
+  if (!ok2xx) non2xx++;
+  settled();
+}
+// A socket that fails or closes fails its request in flight and is used no more.
+function lost(c) {
+  if (c.dead) return;
+  c.dead = true;
+  const at = idle.indexOf(c);
+  if (at >= 0) idle.splice(at, 1);
+  if (c.sent !== undefined) {
+    c.sent = undefined;
+    errors++;
+    settled();
+  }
+  if (all.every((x) => x.dead)) finish();
+}
+// Never waits for ever: a run that has not settled 30 s after its last request is due ends there.
+const deadline = setTimeout(finish, seconds * 1000 + 30000);
 function send(c, sent) {
   c.sent = sent;
   c.socket.write(request);
 }
 function next(c) {
+  c.sent = undefined;
   if (waiting.length > 0) send(c, waiting.shift());
   else idle.push(c);
 }
 const all = [];
 for (let i = 0; i < connections; i++) {
-  const c = { socket: net.connect(Number(target.port), target.hostname), buffer: Buffer.alloc(0), sent: 0n };
+  const c = { socket: net.connect(Number(target.port), target.hostname), buffer: Buffer.alloc(0), sent: undefined, dead: false };
   c.socket.setNoDelay(true);
   c.socket.on('data', (chunk) => {
     c.buffer = c.buffer.length === 0 ? chunk : Buffer.concat([c.buffer, chunk]);
@@ -76,10 +101,11 @@ for (let i = 0; i < connections; i++) {
       c.buffer = c.buffer.subarray(size);
       const sent = c.sent;
       next(c);
-      record(sent, ok);
+      if (sent !== undefined) record(sent, ok);
     }
   });
-  c.socket.on('error', () => { errors++; });
+  c.socket.on('error', () => lost(c));
+  c.socket.on('close', () => lost(c));
   all.push(c);
   idle.push(c);
 }
@@ -94,7 +120,7 @@ for (let i = 0; i < connections; i++) {
     if (c === undefined) waiting.push(at);
     else send(c, at);
   }
-  if (issued < total) setTimeout(tick, 1);
+  if (issued < total && !finished) setTimeout(tick, 1);
 })();
 `;
 
@@ -112,6 +138,7 @@ export async function offered(opts: {
   const result = await new Promise<{ latencies: Float64Array; errors: number; non2xx: number; elapsed: number }>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the load generator exited with code ${code} before it reported`)));
   });
   await worker.terminate();
   const sorted = Array.from(result.latencies).sort((a, b) => a - b);

@@ -1,35 +1,35 @@
 /**
  * WAL checkpoints from the checkpoint thread (wal-checkpoints.ts): the writer thread's
- * commits no longer copy the WAL back themselves, yet the WAL must stay bounded and start
+ * commits no longer copy the WAL back themselves, yet the WAL must be copied back and start
  * over; what the server thread writes on its own must be copied back too; and if the
  * checkpoint thread dies, SQLite's own checkpoints must come back rather than the WAL
  * growing without end.
+ *
+ * What has been copied back is read from a copy of the database file alone, without its
+ * WAL. SQLite's own checkpoints are put out of reach (`backstopPages`), so whatever is
+ * there was copied by the checkpoint thread or at its request.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/sqlite/db.js';
 import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
-import { backstopPages, SQLITE_AUTOCHECKPOINT, type CheckpointSettings } from '../../src/store/sqlite/wal-checkpoints.js';
+import { SQLITE_AUTOCHECKPOINT, type CheckpointSettings } from '../../src/store/sqlite/wal-checkpoints.js';
 import { tempDir } from '../helpers.js';
 
 /** One WAL frame: a 24-byte header and a 4 KiB page. */
 const FRAME = 24 + 4096;
+/** Far past anything these tests write: SQLite never checkpoints on its own here. */
+const OUT_OF_REACH = 1_000_000;
 
 let dir: string;
 let store: SqliteStore | undefined;
 
-function open(checkpoints: CheckpointSettings | false, onCheckpointFailure?: (err: unknown) => void): SqliteStore {
+function open(settings: Partial<CheckpointSettings> | false, onCheckpointFailure?: (err: unknown) => void): SqliteStore {
   dir = tempDir('warden-checkpoints-');
+  const checkpoints = settings === false ? false : { every: 10, restartFrames: 64, backstopPages: OUT_OF_REACH, intervalMs: 60_000, ...settings };
   store = createSqliteStore(join(dir, 'warden.db'), { hmacKey: Buffer.alloc(32, 7), writerThread: true, checkpoints, ...(onCheckpointFailure ? { onCheckpointFailure } : {}) });
   return store;
-}
-
-/** Waits for the writer thread, then empties the WAL the schema was written into, so `walFrames` measures only what follows. */
-async function ready(s: SqliteStore): Promise<void> {
-  await s.writer!.ready;
-  s.db.pragma('wal_checkpoint(TRUNCATE)');
-  expect(walFrames()).toBe(0);
 }
 
 /** The WAL file's size in frames (it never shrinks: it is the most the WAL has held). */
@@ -38,14 +38,39 @@ function walFrames(): number {
   return existsSync(wal) ? Math.floor(statSync(wal).size / FRAME) : 0;
 }
 
-/** `n` writes through the writer thread, one commit each: unidentified callers, ~3 pages a commit. */
-async function writerWrites(s: SqliteStore, n: number, from = 0): Promise<void> {
+/** The WAL header's salt-1, which SQLite adds one to each time the WAL starts over. */
+function walSalt(): number {
+  const fd = openSync(join(dir, 'warden.db-wal'), 'r');
+  try {
+    const header = Buffer.alloc(32);
+    readSync(fd, header, 0, 32, 0);
+    return header.readUInt32BE(16);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Rows of `table` in the database file itself: what checkpoints have copied back. */
+function copiedRows(table: 'discovered' | 'audit_entries'): number {
+  const copy = join(dir, `copy-${Date.now()}-${Math.random()}.db`);
+  copyFileSync(join(dir, 'warden.db'), copy);
+  const db = new Database(copy, { readonly: true });
+  try {
+    return (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } catch {
+    return -1;
+  } finally {
+    db.close();
+    rmSync(copy, { force: true });
+  }
+}
+
+/** `n` writes through the writer thread, one commit each: unidentified callers. */
+async function writerWrites(s: SqliteStore, n: number, from: number): Promise<void> {
   for (let i = from; i < from + n; i++) {
     await s.writer!.seen({ key: `traffic:${i}`, kind: 'traffic', label: `caller-${i}`, detail: { i }, at: new Date().toISOString() });
   }
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 afterEach(async () => {
   await store?.close();
@@ -54,58 +79,52 @@ afterEach(async () => {
 });
 
 describe('checkpoints from the checkpoint thread', () => {
-  it('keep the WAL bounded, starting it over, below where SQLite would checkpoint', async () => {
-    const s = open({ every: 10, restartFrames: 64, intervalMs: 60_000 });
-    await ready(s);
-    await writerWrites(s, 600);
-    // 600 commits of ~3 pages: without checkpoints the WAL would hold ~1,800 frames, and
-    // SQLite's own would let it reach 1,000 before copying. It usually starts over near
-    // `restartFrames`; a restart can miss while the checkpoint thread holds its locks, so
-    // the bound here is the backstop's with room, not `restartFrames`.
-    expect(walFrames()).toBeLessThan(600);
-    await s.close();
-    store = undefined;
-    // Everything written is in the database.
-    const db = openDatabase(join(dir, 'warden.db'));
-    try {
-      expect(db.prepare('SELECT COUNT(*) AS n FROM discovered').get()).toEqual({ n: 600 });
-    } finally {
-      db.close();
-    }
+  it('copy the WAL back and start it over, with SQLite’s own checkpoints out of reach', async () => {
+    const s = open({});
+    await s.writer!.ready;
+    await writerWrites(s, 20, 0);
+    const salt = walSalt();
+    await writerWrites(s, 600, 20);
+    // Each further write is a chance for the WAL to start over once the writer has copied
+    // what the checkpoint thread left behind.
+    let n = 620;
+    await expect
+      .poll(async () => {
+        await writerWrites(s, 1, n++);
+        return walSalt() - salt;
+      })
+      .toBeGreaterThan(0);
+    // Copied back: at most the last `every` writes can still be only in the WAL.
+    expect(copiedRows('discovered')).toBeGreaterThanOrEqual(600);
   });
 
-  it('leave the server thread a checkpoint only at the backstop, far past SQLite’s default', async () => {
-    const settings = { every: 10, restartFrames: 64, intervalMs: 60_000 };
-    const s = open(settings);
-    await ready(s);
-    expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(backstopPages(settings));
+  it('leave the server thread a checkpoint only at the backstop', async () => {
+    const s = open({ backstopPages: 5000 });
+    await s.writer!.ready;
+    expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(5000);
   });
 
   it('copy back on their own, on a timer, what the server thread writes', async () => {
-    // The writer thread never asks (`every` is out of reach), and the backstop is at 4,000.
-    const s = open({ every: 1_000_000, restartFrames: 1000, intervalMs: 20 });
-    await ready(s);
-    for (let round = 0; round < 10; round++) {
-      for (let i = 0; i < 30; i++) await s.log.append({ type: 'test.event', actor: 'system', data: { round, i } });
-      await pause(150);
-    }
-    // 300 appends of ~4 pages each: ~1,200 frames if nothing copied them back between rounds.
-    expect(walFrames()).toBeLessThan(400);
+    // The writer thread never asks (`every` is out of reach).
+    const s = open({ every: OUT_OF_REACH, intervalMs: 20 });
+    await s.writer!.ready;
+    const before = await s.log.size();
+    for (let i = 0; i < 50; i++) await s.log.append({ type: 'test.event', actor: 'system', data: { i } });
+    await expect.poll(() => copiedRows('audit_entries'), { timeout: 5000 }).toBe(before + 50);
   });
 
   it('give way to SQLite’s own checkpoints if the checkpoint thread dies: the WAL stays bounded', async () => {
-    // A backstop (8,000 pages) the writes below never reach: only SQLite's default bounds them.
     const failures: unknown[] = [];
-    const s = open({ every: 10, restartFrames: 2000, intervalMs: 60_000 }, (err) => failures.push(err));
-    await ready(s);
-    await writerWrites(s, 20);
+    const s = open({}, (err) => failures.push(err));
+    await s.writer!.ready;
+    await writerWrites(s, 20, 0);
     await s.writer!.checkpointer!.terminate();
     // Reported, for the server's log.
     await expect.poll(() => failures.length).toBe(1);
     expect(String(failures[0])).toMatch(/the checkpoint thread exited with code 1/);
-    // The server thread's connection is back to SQLite's default.
+    // The server thread's connection is back to SQLite's default, and so is the writer's:
+    // 2,000 more commits of ~2 pages would otherwise leave ~4,000 frames in the WAL.
     await expect.poll(() => s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(SQLITE_AUTOCHECKPOINT);
-    // 2,000 commits of ~3 pages: ~6,000 frames unless the writer's commits checkpoint again.
     await writerWrites(s, 2000, 20);
     expect(walFrames()).toBeLessThan(SQLITE_AUTOCHECKPOINT + 100);
     expect(s.db.prepare('SELECT COUNT(*) AS n FROM discovered').get()).toEqual({ n: 2020 });
@@ -113,9 +132,9 @@ describe('checkpoints from the checkpoint thread', () => {
 
   it('report nothing when they stop with the store', async () => {
     const failures: unknown[] = [];
-    const s = open({ every: 10, restartFrames: 64, intervalMs: 60_000 }, (err) => failures.push(err));
-    await ready(s);
-    await writerWrites(s, 30);
+    const s = open({}, (err) => failures.push(err));
+    await s.writer!.ready;
+    await writerWrites(s, 30, 0);
     await s.close();
     store = undefined;
     expect(failures).toEqual([]);
@@ -123,7 +142,7 @@ describe('checkpoints from the checkpoint thread', () => {
 
   it('are not started when turned off: SQLite checkpoints in the commits, as before', async () => {
     const s = open(false);
-    await ready(s);
+    await s.writer!.ready;
     expect(s.writer!.checkpointer).toBeUndefined();
     expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(SQLITE_AUTOCHECKPOINT);
   });

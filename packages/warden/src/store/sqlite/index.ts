@@ -8,7 +8,7 @@ import { sqliteKeyStore } from './keys.js';
 import { SqliteLog } from './log.js';
 import { stateRevisions } from './revision.js';
 import { sqliteToolStore } from './tools.js';
-import { backstopPages, DEFAULT_CHECKPOINTS, SQLITE_AUTOCHECKPOINT, type CheckpointSettings } from './wal-checkpoints.js';
+import { DEFAULT_CHECKPOINTS, SQLITE_AUTOCHECKPOINT, type CheckpointSettings } from './wal-checkpoints.js';
 import { DecisionWriter } from './writer.js';
 
 export interface SqliteStore extends Store {
@@ -79,7 +79,7 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
       : undefined;
   // The checkpoint thread copies the WAL back: this thread's commits, on the event loop,
   // checkpoint only past the backstop.
-  if (writer?.checkpointer !== undefined && checkpoints !== false) db.pragma(`wal_autocheckpoint = ${backstopPages(checkpoints)}`);
+  if (writer?.checkpointer !== undefined && checkpoints !== false) db.pragma(`wal_autocheckpoint = ${checkpoints.backstopPages}`);
   return {
     kind: 'sqlite',
     db,

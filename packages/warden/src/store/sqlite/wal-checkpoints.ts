@@ -6,7 +6,7 @@
  * and an fsync of the database file. A lone decision adds about ten pages, so one caller in
  * a hundred waited about 2 ms more, which was most of one caller's p99. With a checkpoint
  * thread (checkpoint-thread.ts) the writer thread leaves SQLite's checkpoints for a WAL far
- * larger than it will grow (`backstopPages`) and asks that thread for one every `every`
+ * larger than it should grow (`backstopPages`) and asks that thread for one every `every`
  * writes instead; that thread also checkpoints on its own every `intervalMs` without a
  * request, for what the server thread writes.
  *
@@ -38,22 +38,20 @@ export interface CheckpointSettings {
   every: number;
   /** WAL frames past which the writer thread finishes a checkpoint itself, so the WAL starts over. */
   restartFrames: number;
+  /**
+   * WAL pages past which a commit still checkpoints inline, as SQLite does by default,
+   * should the checkpoint thread fall behind. A backstop, not a hard bound: SQLite's own
+   * checkpoint gives way while the checkpoint thread holds the checkpoint lock.
+   */
+  backstopPages: number;
   /** The checkpoint thread checkpoints on its own after this long without being asked (ms). */
   intervalMs: number;
 }
 
-export const DEFAULT_CHECKPOINTS: CheckpointSettings = { every: 500, restartFrames: 8192, intervalMs: 1000 };
+export const DEFAULT_CHECKPOINTS: CheckpointSettings = { every: 500, restartFrames: 8192, backstopPages: 32_768, intervalMs: 1000 };
 
 /** SQLite's own default, in pages: what a connection goes back to without the checkpoint thread. */
 export const SQLITE_AUTOCHECKPOINT = 1000;
-
-/**
- * With the checkpoint thread running, a commit still checkpoints inline if the WAL ever
- * holds this many pages: a bound on the WAL should the checkpoint thread fall behind.
- */
-export function backstopPages(settings: CheckpointSettings): number {
-  return 4 * settings.restartFrames;
-}
 
 /** The writer thread's side: counts writes, asks for checkpoints, starts the WAL over. */
 export class WalCheckpoints {
@@ -61,6 +59,9 @@ export class WalCheckpoints {
   /** A checkpoint is under way, or the thread is not ready yet. */
   private busy = true;
   private writes = 0;
+  /** Resolves once the checkpoint thread is ready, or gone. */
+  readonly ready: Promise<void>;
+  private started: () => void = () => undefined;
 
   constructor(
     private readonly db: Db,
@@ -68,6 +69,7 @@ export class WalCheckpoints {
     private readonly settings: CheckpointSettings,
   ) {
     this.port = port;
+    this.ready = new Promise((resolve) => (this.started = resolve));
     port.on('message', (reply: CheckpointReply) => this.answer(reply));
     port.on('close', () => this.stop());
   }
@@ -77,9 +79,13 @@ export class WalCheckpoints {
     if (this.port === undefined) return;
     this.writes += n;
     if (this.busy || this.writes < this.settings.every) return;
+    this.ask();
+  }
+
+  private ask(): void {
     this.writes = 0;
     this.busy = true;
-    this.port.postMessage('checkpoint');
+    this.port?.postMessage('checkpoint');
   }
 
   /** Back to SQLite's own checkpoints, in the commits; tells the checkpoint thread to stop. */
@@ -89,19 +95,28 @@ export class WalCheckpoints {
     this.port = undefined;
     port.close();
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
+    this.started();
   }
 
   private answer(reply: CheckpointReply): void {
     if (this.port === undefined) return;
     if (reply === 'ready') {
-      this.db.pragma(`wal_autocheckpoint = ${backstopPages(this.settings)}`);
+      this.db.pragma(`wal_autocheckpoint = ${this.settings.backstopPages}`);
       this.busy = false;
+      this.started();
       return;
     }
     this.busy = false;
     if (reply.frames <= this.settings.restartFrames) return;
+    // Much left behind (a reader held the checkpoint back): the checkpoint thread again,
+    // not a long copy here between two commits.
+    if (reply.frames - reply.copied > this.settings.restartFrames / 8) {
+      this.ask();
+      return;
+    }
     // Runs between two commits (no transaction is open while a message is handled), so it
-    // copies what the checkpoint thread left behind and the next commit starts the WAL over.
+    // copies the few frames the checkpoint thread left behind and the next commit starts
+    // the WAL over.
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)');
     } catch {

@@ -146,7 +146,12 @@ export class DecisionWriter {
         failure = err;
       });
       this.checkpointer.once('exit', (code) => stopped(failure ?? (code === 0 ? undefined : new Error(`the checkpoint thread exited with code ${code}`))));
-      this.worker = startWorker('writer-thread', { ...init, checkpoints: { port: port1, settings } } satisfies WriterInit, [port1]);
+      try {
+        this.worker = startWorker('writer-thread', { ...init, checkpoints: { port: port1, settings } } satisfies WriterInit, [port1]);
+      } catch (err) {
+        void this.checkpointer.terminate();
+        throw err;
+      }
     }
     let started: () => void = () => undefined;
     let failed: (err: unknown) => void = () => undefined;
