@@ -25,8 +25,10 @@ const POLL_MS = 250;
  * many as an agent may have calls pending. Each holds a connection and a timer.
  */
 export const MAX_WAITS_PER_CALLER = 100;
-/** Requests this process holds waiting at once, all callers together. */
+/** Requests this process holds waiting at once for agents, all together. */
 export const MAX_WAITS = 10_000;
+/** The same for humans (approvers' long polls), apart: agents filling theirs cannot shut approvers out. */
+export const MAX_HUMAN_WAITS = 1_000;
 
 export class ApprovalQueue {
   /** What waiters watch, by approval id: one poll and one event listener serve them all. */
@@ -37,7 +39,8 @@ export class ApprovalQueue {
   private unsubscribe: (() => void) | undefined;
   /** Wait slots held, by caller. */
   private readonly waits = new Map<string, number>();
-  private waitsHeld = 0;
+  /** Slots held in all, by agents and by humans. */
+  private readonly held = { agents: 0, humans: 0 };
 
   constructor(private readonly deps: ApprovalQueueDeps) {}
 
@@ -187,31 +190,34 @@ export class ApprovalQueue {
 
   /** Requests waiting now: `caller`'s, or everyone's. */
   waitingRequests(caller?: string): number {
-    return caller === undefined ? this.waitsHeld : (this.waits.get(caller) ?? 0);
+    return caller === undefined ? this.held.agents + this.held.humans : (this.waits.get(caller) ?? 0);
   }
 
   /**
    * Takes one of `caller`'s wait slots (`agent:…`, `human:…`) for as long as a `?wait=`
    * request holds its connection, and returns its release. Refuses, before anything is
-   * decided or read, past MAX_WAITS_PER_CALLER for the caller or MAX_WAITS in all.
+   * decided or read, past MAX_WAITS_PER_CALLER for the caller, or past MAX_WAITS for all
+   * agents (MAX_HUMAN_WAITS for all humans) together.
    *
    * @example
    * const release = queue.reserveWait('agent:forum-helper');
    * try { await queue.waitFor(id, 30); } finally { release(); }
    */
   reserveWait(caller: string): () => void {
-    const held = this.waits.get(caller) ?? 0;
-    if (held >= MAX_WAITS_PER_CALLER) {
+    const mine = this.waits.get(caller) ?? 0;
+    if (mine >= MAX_WAITS_PER_CALLER) {
       throw new WardenError(
         ApprovalCodes.TOO_MANY_WAITS,
         `\`${caller}\` already has ${MAX_WAITS_PER_CALLER} requests waiting; let one end, or ask without \`wait\` and read the approval later`,
       );
     }
-    if (this.waitsHeld >= MAX_WAITS) {
-      throw new WardenError(ApprovalCodes.TOO_MANY_WAITS, `this server already holds ${MAX_WAITS} waiting requests; ask without \`wait\` and read the approval later`);
+    const pool = caller.startsWith('human:') ? 'humans' : 'agents';
+    const bound = pool === 'humans' ? MAX_HUMAN_WAITS : MAX_WAITS;
+    if (this.held[pool] >= bound) {
+      throw new WardenError(ApprovalCodes.TOO_MANY_WAITS, `this server already holds ${bound} waiting requests from ${pool}; ask without \`wait\` and read the approval later`);
     }
-    this.waits.set(caller, held + 1);
-    this.waitsHeld++;
+    this.waits.set(caller, mine + 1);
+    this.held[pool]++;
     let released = false;
     return () => {
       if (released) return;
@@ -219,7 +225,7 @@ export class ApprovalQueue {
       const left = (this.waits.get(caller) ?? 1) - 1;
       if (left === 0) this.waits.delete(caller);
       else this.waits.set(caller, left);
-      this.waitsHeld--;
+      this.held[pool]--;
     };
   }
 

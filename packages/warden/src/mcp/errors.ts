@@ -32,6 +32,8 @@ export const McpGatewayCodes = {
   CALL_DENIED: 'CALL_DENIED',
   /** The call waited for a human longer than the gateway's approval timeout. */
   APPROVAL_TIMEOUT: 'APPROVAL_TIMEOUT',
+  /** The call is held for a human, but its agent already has as many calls waiting as it may: not held open. */
+  TOO_MANY_WAITS: 'TOO_MANY_WAITS',
   /** Warden could not be asked (bad credential, unreachable, could not evaluate): refused. */
   DECISION_UNAVAILABLE: 'DECISION_UNAVAILABLE',
   /** The upstream server exited, hung or answered something that is not MCP. */

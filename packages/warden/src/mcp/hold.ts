@@ -13,7 +13,7 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { DecisionRequest, DecisionResponse } from '../decisions/types.js';
-import { refusalFromDecision, refusalStillPending, refusalUnavailable, type Refusal } from './refusal.js';
+import { refusalFromDecision, refusalStillPending, refusalUnavailable, refusalWaitRefused, type Refusal } from './refusal.js';
 import type { ApprovalState, GatewayDecider, GatewayTimeouts } from './types.js';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -97,6 +97,7 @@ export async function decideHolding(
       try {
         ({ status: state, comment } = await decider.waitForApproval(req.token, approval.id, Math.min(timeouts.progressIntervalMs, remaining) / 1000, extra.signal));
       } catch (err) {
+        if ((err as { code?: unknown })?.code === 'TOO_MANY_WAITS') return { refused: refusalWaitRefused(d, what) };
         return { refused: refusalUnavailable(what, err) };
       }
       if (state === 'pending' && !extra.signal.aborted && Date.now() < deadline) progress.report(waiting);

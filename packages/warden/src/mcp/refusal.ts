@@ -70,6 +70,18 @@ export function refusalStillPending(d: DecisionResponse, what: string, waitedSec
   return { code: McpGatewayCodes.APPROVAL_TIMEOUT, text: lines.join('\n'), meta: metaOf(d) };
 }
 
+/** A held call the gateway would not keep open: its agent already has as many calls waiting as it may. */
+export function refusalWaitRefused(d: DecisionResponse, what: string): Refusal {
+  const approval = d.approval;
+  const lines = [
+    `Warden held ${what} for a human's approval, but would not keep it waiting: this agent already has as many calls waiting for humans as it may [TOO_MANY_WAITS]. It was not made.`,
+    ...(approval ? [`Approval \`${approval.id}\` stays open until ${approval.expiresAt}.`] : []),
+    'What to do: do not retry at once; each attempt asks the humans again. Once a human has approved it, make exactly the same call again (same arguments) and it goes through.',
+    `(decision ${d.id})`,
+  ];
+  return { code: McpGatewayCodes.TOO_MANY_WAITS, text: lines.join('\n'), meta: metaOf(d) };
+}
+
 /** Warden could not be asked: the credential did not verify, or Warden is unreachable. */
 export function refusalUnavailable(what: string, err: unknown): Refusal {
   const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'UNKNOWN';

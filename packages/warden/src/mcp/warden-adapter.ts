@@ -18,10 +18,10 @@ export function wardenDecider(warden: Warden): GatewayDecider {
   const known = new Map<string, string>();
   return {
     decide: (req) => warden.decisions.decide(req),
-    async waitForApproval(token, id, seconds, signal) {
-      // The same wait slots as `GET /v1/approvals/:id?wait=`: held by the acting agent.
-      const caller = (await warden.identity.verify(token)).actors[0] ?? '';
-      const release = warden.approvals.reserveWait(caller);
+    async waitForApproval(_token, id, seconds, signal) {
+      // The same wait slots as `GET /v1/approvals/:id?wait=`, held by the agent the call
+      // was decided for (the approval's): the token was checked when it was decided.
+      const release = warden.approvals.reserveWait(`agent:${(await warden.approvals.get(id)).agent}`);
       try {
         const rec = await warden.approvals.waitFor(id, seconds, signal);
         return { status: rec.status, comment: rec.comment };

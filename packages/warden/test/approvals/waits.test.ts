@@ -1,12 +1,15 @@
 /**
  * Long polls on approvals (`?wait=`) hold a connection and a timer each, so an agent must not
- * be able to open them without bound: at most MAX_WAITS_PER_CALLER per caller and MAX_WAITS
- * in all, refused with 429 `TOO_MANY_WAITS` before anything is decided or read. And however
- * many wait, an event costs one listener call, not one per waiter.
+ * be able to open them without bound: at most MAX_WAITS_PER_CALLER per caller, MAX_WAITS for
+ * all agents and MAX_HUMAN_WAITS for all humans, refused with 429 `TOO_MANY_WAITS` before
+ * anything is decided or read. And however many wait, an event costs one listener call, not
+ * one per waiter.
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalQueue, MAX_WAITS, MAX_WAITS_PER_CALLER } from '../../src/approvals/queue.js';
+import { ApprovalQueue, MAX_HUMAN_WAITS, MAX_WAITS, MAX_WAITS_PER_CALLER } from '../../src/approvals/queue.js';
+import { WardenError } from '../../src/errors.js';
+import { wardenDecider } from '../../src/mcp/warden-adapter.js';
 import { EventBus } from '../../src/events.js';
 import type { ApprovalStore } from '../../src/store/decision-types.js';
 import { decisionWarden, type DecisionTest } from '../decisions/fixtures.js';
@@ -68,6 +71,36 @@ describe('waiting requests on approvals', () => {
     expect(again.json().decision).toBe('pending');
   });
 
+  it('fails a waiting request whose token cannot be checked (the store), rather than letting it wait uncounted', async () => {
+    const identity = t.warden.identity as { verify: typeof t.warden.identity.verify };
+    const real = identity.verify;
+    let calls = 0;
+    // The first check fails as a broken store would; a second one would pass.
+    identity.verify = async (...args) => {
+      if (calls++ === 0) throw new WardenError('AUDIT_UNAVAILABLE', 'the credential could not be checked');
+      return real.apply(t.warden.identity, args);
+    };
+    try {
+      const size = await t.warden.store.log.size();
+      expectError(await t.decide(token, { tool: 'forum.post', args: { body: 'unchecked' } }, 1), 503, 'AUDIT_UNAVAILABLE');
+      expect(calls).toBe(1);
+      expect(await t.warden.store.log.size()).toBe(size);
+    } finally {
+      identity.verify = real;
+    }
+  });
+
+  it('takes a slot for each slice of a call the MCP gateway holds, and gives it back after each', async () => {
+    const id = (await t.decide(token, { tool: 'forum.post', args: { body: 'through the gateway' } })).json().approval.id as string;
+    const decider = wardenDecider(t.warden);
+    const slice = decider.waitForApproval(token, id, 0.3);
+    await expect.poll(() => t.warden.approvals.waitingRequests('agent:helper')).toBe(1);
+    expect((await slice).status).toBe('pending');
+    expect(t.warden.approvals.waitingRequests('agent:helper')).toBe(0);
+    expect((await decider.waitForApproval(token, id, 0.05)).status).toBe('pending');
+    expect(t.warden.approvals.waitingRequests('agent:helper')).toBe(0);
+  });
+
   it('counts a human approver’s waits against the human, and gives them back', async () => {
     const id = (await t.decide(token, { tool: 'forum.post', args: { body: 'for the human' } })).json().approval.id as string;
     const waiting = t.request('GET', `/v1/approvals/${id}?wait=30`, { key: t.keys.approver });
@@ -81,20 +114,32 @@ describe('waiting requests on approvals', () => {
 describe('wait slots', () => {
   const queue = () => new ApprovalQueue({ approvals: {} as ApprovalStore, events: new EventBus(), now: () => new Date() });
 
-  it('refuses one caller past its bound, and the server past the total, whoever asks', () => {
+  it('refuses one caller past its own bound while others are still admitted', () => {
+    const q = queue();
+    for (let i = 0; i < MAX_WAITS_PER_CALLER; i++) q.reserveWait('agent:greedy');
+    expect(() => q.reserveWait('agent:greedy')).toThrow(/`agent:greedy` already has 100 requests waiting/);
+    q.reserveWait('agent:modest');
+    expect(q.waitingRequests('agent:greedy')).toBe(MAX_WAITS_PER_CALLER);
+    expect(q.waitingRequests()).toBe(MAX_WAITS_PER_CALLER + 1);
+  });
+
+  it('refuses agents past their total, and humans past theirs, apart: agents cannot shut approvers out', () => {
     const q = queue();
     const releases: Array<() => void> = [];
     for (let caller = 0; caller < MAX_WAITS / MAX_WAITS_PER_CALLER; caller++) {
       for (let i = 0; i < MAX_WAITS_PER_CALLER; i++) releases.push(q.reserveWait(`agent:a${caller}`));
     }
-    expect(q.waitingRequests()).toBe(MAX_WAITS);
-    expect(() => q.reserveWait('agent:a0')).toThrow(expect.objectContaining({ code: 'TOO_MANY_WAITS' }));
-    expect(() => q.reserveWait('agent:newcomer')).toThrow(/already holds 10000 waiting requests/);
-    // One ends: the newcomer gets its slot; the one that let go may not take it back twice.
+    expect(() => q.reserveWait('agent:newcomer')).toThrow(/already holds 10000 waiting requests from agents/);
+    // Approvers still wait, up to their own total.
+    for (let human = 0; human < MAX_HUMAN_WAITS / MAX_WAITS_PER_CALLER; human++) {
+      for (let i = 0; i < MAX_WAITS_PER_CALLER; i++) q.reserveWait(`human:h${human}`);
+    }
+    expect(() => q.reserveWait('human:late')).toThrow(/already holds 1000 waiting requests from humans/);
+    // One agent's wait ends: the newcomer gets its slot; the one that let go may not give it back twice.
     const release = releases.pop()!;
     release();
     release();
-    expect(q.waitingRequests()).toBe(MAX_WAITS - 1);
+    expect(q.waitingRequests()).toBe(MAX_WAITS + MAX_HUMAN_WAITS - 1);
     q.reserveWait('agent:newcomer');
     expect(() => q.reserveWait('agent:another')).toThrow(expect.objectContaining({ code: 'TOO_MANY_WAITS' }));
   });

@@ -208,7 +208,8 @@ describe('governed calls', () => {
       const c = await client('everything', token);
       const result = await c.callTool({ name: 'get-tiny-image', arguments: {} });
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toContain('[TOO_MANY_WAITS]');
+      expect(textOf(result)).toContain('would not keep it waiting: this agent already has as many calls waiting for humans as it may [TOO_MANY_WAITS]');
+      expect(textOf(result)).toMatch(/Approval `apr_[A-Za-z0-9_-]+` stays open until/);
       // The call was decided, and stays held for a human; only the wait was refused.
       expect((await decisionsFor('everything.get-tiny-image', 'crowded')).map((d) => d.decision)).toEqual(['pending']);
     } finally {

@@ -52,13 +52,15 @@ function agentToken(request: { headers: Record<string, unknown> } & Parameters<t
 
 /**
  * The agent a token acts as (`agent:…`), which holds the wait slot; undefined if the token
- * does not verify, and then the pipeline denies the call, on the record, without waiting.
+ * is refused, and then the pipeline denies the call, on the record, without waiting. Any
+ * other failure (the store) fails the request, rather than letting it wait uncounted.
  */
 async function actingAgent(warden: Warden, token: string): Promise<string | undefined> {
   try {
     return (await warden.identity.verify(token)).actors[0];
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof WardenError && err.code !== 'AUDIT_UNAVAILABLE') return undefined;
+    throw err;
   }
 }
 
