@@ -202,6 +202,7 @@ export class ApprovalQueue {
    * @example
    * const release = queue.reserveWait('agent:forum-helper');
    * try { await queue.waitFor(id, 30); } finally { release(); }
+   * // or: await queue.holdingWaitSlot('agent:forum-helper', () => queue.waitFor(id, 30));
    */
   reserveWait(caller: string): () => void {
     const mine = this.waits.get(caller) ?? 0;
@@ -227,6 +228,16 @@ export class ApprovalQueue {
       else this.waits.set(caller, left);
       this.held[pool]--;
     };
+  }
+
+  /** Runs `f` holding one of `caller`'s wait slots (`reserveWait`); with no caller, none. */
+  async holdingWaitSlot<T>(caller: string | undefined, f: () => Promise<T>): Promise<T> {
+    const release = caller === undefined ? undefined : this.reserveWait(caller);
+    try {
+      return await f();
+    } finally {
+      release?.();
+    }
   }
 
   /**

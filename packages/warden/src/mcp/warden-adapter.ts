@@ -21,13 +21,9 @@ export function wardenDecider(warden: Warden): GatewayDecider {
     async waitForApproval(_token, id, seconds, signal) {
       // The same wait slots as `GET /v1/approvals/:id?wait=`, held by the agent the call
       // was decided for (the approval's): the token was checked when it was decided.
-      const release = warden.approvals.reserveWait(`agent:${(await warden.approvals.get(id)).agent}`);
-      try {
-        const rec = await warden.approvals.waitFor(id, seconds, signal);
-        return { status: rec.status, comment: rec.comment };
-      } finally {
-        release();
-      }
+      const caller = `agent:${(await warden.approvals.get(id)).agent}`;
+      const rec = await warden.approvals.holdingWaitSlot(caller, () => warden.approvals.waitFor(id, seconds, signal));
+      return { status: rec.status, comment: rec.comment };
     },
     recordOutcome: (token, decisionId, outcome) => warden.decisions.recordOutcome(token, decisionId, outcome),
     async concludeRefused(held, approvalId) {

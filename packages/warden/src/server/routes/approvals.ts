@@ -65,12 +65,7 @@ export function approvalRoutes(app: FastifyInstance, warden: Warden): void {
     const rec = await warden.approvals.get(id);
     if (!who.human && rec.agent !== who.agent) throw new WardenError('APPROVAL_NOT_FOUND', `no approval \`${id}\``);
     if (!wait) return approvalView(rec);
-    const release = warden.approvals.reserveWait(who.caller);
-    try {
-      return approvalView(await warden.approvals.waitFor(id, wait, clientGone(reply)));
-    } finally {
-      release();
-    }
+    return approvalView(await warden.approvals.holdingWaitSlot(who.caller, () => warden.approvals.waitFor(id, wait, clientGone(reply))));
   });
 
   for (const verb of ['approve', 'deny'] as const) {

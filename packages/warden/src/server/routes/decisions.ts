@@ -73,15 +73,9 @@ export function decisionRoutes(app: FastifyInstance, warden: Warden): void {
     const call = { token, tool: body.tool, target: body.target, args: body.args, intent: body.intent };
     if (!wait) return warden.decisions.decide(call);
     // The slot is taken before anything is decided: refused, the call changes nothing.
-    const caller = await actingAgent(warden, token);
-    const release = caller === undefined ? () => undefined : warden.approvals.reserveWait(caller);
-    try {
-      const answer = await warden.decisions.decideAndWait(call, wait, clientGone(reply));
-      reply.code(200);
-      return answer;
-    } finally {
-      release();
-    }
+    const answer = await warden.approvals.holdingWaitSlot(await actingAgent(warden, token), () => warden.decisions.decideAndWait(call, wait, clientGone(reply)));
+    reply.code(200);
+    return answer;
   });
 
   app.post('/v1/decisions/:id/outcome', async (request) => {
