@@ -13,8 +13,9 @@
  * The WAL starts over from its beginning only when a write transaction begins with every
  * frame copied. Commits made while the checkpoint thread copies leave a few frames behind,
  * so once the WAL has grown past `restartFrames` the writer thread copies those few itself,
- * between two commits, and its next commit starts the WAL over. The WAL file then stays
- * near `restartFrames` pages, overwritten in place, which fsyncs faster than a growing file.
+ * between two commits, and its next commit starts the WAL over. The WAL file then usually
+ * stays near `restartFrames` pages (a restart can miss while the checkpoint thread holds its
+ * locks), overwritten in place, which fsyncs faster than a growing file.
  *
  * If the checkpoint thread fails or stops, SQLite's own checkpoints come back, on the
  * writer's connection and (store/sqlite/index.ts) the server's.
