@@ -13,8 +13,10 @@ import { copyFileSync, existsSync, openSync, readSync, closeSync, rmSync, statSy
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { verifyLocalLog } from '../../src/audit/verify-log.js';
 import { createSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
 import { SQLITE_AUTOCHECKPOINT, type CheckpointSettings } from '../../src/store/sqlite/wal-checkpoints.js';
+import { decisionWarden, docsReader } from '../decisions/fixtures.js';
 import { tempDir } from '../helpers.js';
 
 /** One WAL frame: a 24-byte header and a 4 KiB page. */
@@ -145,5 +147,27 @@ describe('checkpoints from the checkpoint thread', () => {
     await s.writer!.ready;
     expect(s.writer!.checkpointer).toBeUndefined();
     expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(SQLITE_AUTOCHECKPOINT);
+  });
+
+  it('keep a Warden whose WAL is copied back and started over again and again whole: the log verifies and the database checks', async () => {
+    const t = await decisionWarden({}, { checkpoints: { every: 5, restartFrames: 32, backstopPages: OUT_OF_REACH, intervalMs: 20 } });
+    try {
+      dir = t.dir;
+      const token = await docsReader(t);
+      const start = await t.warden.store.log.size();
+      const salt = walSalt();
+      // Decisions through the writer thread, beside registrations by the server thread.
+      for (let round = 0; round < 15; round++) {
+        const decisions = Array.from({ length: 40 }, (_, i) => t.warden.decisions.decide({ token, tool: 'docs.read', target: `docs/${round}-${i}` }));
+        await Promise.all([...decisions, t.register(`other-${round}`, ['docs.read'])]);
+      }
+      expect(await t.warden.store.log.size()).toBe(start + 15 * 41);
+      // The WAL started over many times.
+      expect(walSalt() - salt).toBeGreaterThanOrEqual(5);
+      expect(t.warden.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(await verifyLocalLog(t.dir)).toMatchObject({ ok: true });
+    } finally {
+      await t.close();
+    }
   });
 });
