@@ -1,13 +1,14 @@
 /**
  * Prometheus metrics, one registry per app: request counts and latency histograms by route,
- * and the audit log's fsync times (each answer waits for one; their tail is the floor under
- * a decision's p99).
+ * the audit log's fsync times (each answer waits for one; their tail is the floor under
+ * a decision's p99), and the WAL checkpoints the checkpoint thread does (their times, and
+ * the WAL's length after each: a WAL that keeps growing means they are falling behind).
  */
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Store } from '../store/types.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SqliteStore } from '../store/sqlite/index.js';
 
-export function installMetrics(app: FastifyInstance, store: Pick<Store, 'observeSyncs'>): Registry {
+export function installMetrics(app: FastifyInstance, store: Pick<SqliteStore, 'observeSyncs' | 'observeCheckpoints'>): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -29,9 +30,26 @@ export function installMetrics(app: FastifyInstance, store: Pick<Store, 'observe
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const unsubscribe = store.observeSyncs((seconds) => syncs.observe(seconds));
+  const checkpoints = new Histogram({
+    name: 'warden_wal_checkpoint_seconds',
+    help: 'Time the checkpoint thread took to copy the WAL back into the database file (no commit waits for it)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5],
+    registers: [registry],
+  });
+  const walFrames = new Gauge({
+    name: 'warden_wal_frames',
+    help: 'Frames in the WAL at the last checkpoint of the checkpoint thread',
+    registers: [registry],
+  });
+  const unsubscribe = [
+    store.observeSyncs((seconds) => syncs.observe(seconds)),
+    store.observeCheckpoints((done) => {
+      checkpoints.observe(done.seconds);
+      walFrames.set(done.frames);
+    }),
+  ];
   app.addHook('onClose', async () => {
-    unsubscribe();
+    for (const stop of unsubscribe) stop();
   });
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL: ids must not explode the label set.

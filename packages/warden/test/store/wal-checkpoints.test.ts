@@ -170,4 +170,22 @@ describe('checkpoints from the checkpoint thread', () => {
       await t.close();
     }
   });
+
+  it('show in /metrics: how long each took, and how long the WAL was', async () => {
+    const t = await decisionWarden({}, { checkpoints: { every: 5, restartFrames: 8192, backstopPages: OUT_OF_REACH, intervalMs: 60_000 } });
+    try {
+      dir = t.dir;
+      const token = await docsReader(t);
+      const metric = async (name: string) => {
+        const line = (await t.request('GET', '/metrics')).body.split('\n').find((l) => l.startsWith(`${name} `));
+        return line === undefined ? undefined : Number(line.split(' ')[1]);
+      };
+      expect(await metric('warden_wal_checkpoint_seconds_count')).toBe(0);
+      for (let i = 0; i < 30; i++) await t.warden.decisions.decide({ token, tool: 'docs.read', target: `docs/${i}` });
+      await expect.poll(() => metric('warden_wal_checkpoint_seconds_count')).toBeGreaterThan(0);
+      expect(await metric('warden_wal_frames')).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { sqliteKeyStore } from './keys.js';
 import { SqliteLog } from './log.js';
 import { stateRevisions } from './revision.js';
 import { sqliteToolStore } from './tools.js';
-import { DEFAULT_CHECKPOINTS, SQLITE_AUTOCHECKPOINT, type CheckpointSettings } from './wal-checkpoints.js';
+import { DEFAULT_CHECKPOINTS, SQLITE_AUTOCHECKPOINT, type CheckpointDone, type CheckpointSettings } from './wal-checkpoints.js';
 import { DecisionWriter } from './writer.js';
 
 export interface SqliteStore extends Store {
@@ -17,6 +17,8 @@ export interface SqliteStore extends Store {
   readonly log: SqliteLog;
   /** The writer thread that records decisions, when there is one. */
   readonly writer: DecisionWriter | undefined;
+  /** Tells `listener` of each WAL checkpoint the checkpoint thread does; returns the unsubscribe. */
+  observeCheckpoints(listener: (done: CheckpointDone) => void): () => void;
 }
 
 export interface SqliteStoreOptions {
@@ -60,6 +62,7 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
     return found;
   };
   const checkpoints = options.checkpoints ?? DEFAULT_CHECKPOINTS;
+  const checkpointListeners = new Set<(done: CheckpointDone) => void>();
   const writer =
     options.writerThread === true && file !== ':memory:'
       ? new DecisionWriter(
@@ -69,6 +72,9 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
             onSync,
             committed,
             checkpoints,
+            onCheckpoint: (done) => {
+              for (const listener of checkpointListeners) listener(done);
+            },
             // SQLite's own checkpoints again, on this thread's commits too.
             onCheckpointsStopped: (err) => {
               if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
@@ -100,6 +106,10 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions): Sq
     observeSyncs(listener) {
       syncListeners.add(listener);
       return () => syncListeners.delete(listener);
+    },
+    observeCheckpoints(listener) {
+      checkpointListeners.add(listener);
+      return () => checkpointListeners.delete(listener);
     },
     async ping() {
       ping.get();

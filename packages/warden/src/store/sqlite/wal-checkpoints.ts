@@ -31,8 +31,15 @@ export interface CheckpointThreadInit {
   intervalMs: number;
 }
 
-/** From the checkpoint thread: ready, then each checkpoint done (WAL frames, frames copied). */
-export type CheckpointReply = 'ready' | { frames: number; copied: number; seconds: number };
+/** A checkpoint done: the WAL's frames, how many of them are copied back, and how long it took. */
+export interface CheckpointDone {
+  frames: number;
+  copied: number;
+  seconds: number;
+}
+
+/** From the checkpoint thread: ready, then each checkpoint done. */
+export type CheckpointReply = 'ready' | CheckpointDone;
 
 export interface CheckpointSettings {
   /** Writes (decisions, outcomes, baselines, callers) between two checkpoints. */
@@ -68,6 +75,8 @@ export class WalCheckpoints {
     private readonly db: Db,
     port: MessagePort,
     private readonly settings: CheckpointSettings,
+    /** Told of each checkpoint done (for `/metrics`). */
+    private readonly onCheckpoint: (done: CheckpointDone) => void = () => undefined,
   ) {
     this.port = port;
     this.ready = new Promise((resolve) => (this.started = resolve));
@@ -108,6 +117,7 @@ export class WalCheckpoints {
       return;
     }
     this.busy = false;
+    this.onCheckpoint(reply);
     if (reply.frames <= this.settings.restartFrames) return;
     // Much left behind (a reader held the checkpoint back): the checkpoint thread again,
     // not a long copy here between two commits.

@@ -25,7 +25,10 @@ const record = decisionWriter(db, log);
 const setOutcome = outcomeWriter(db, log);
 const putBaselines = baselineWriter(db);
 const seen = discoveredWriter(db);
-const checkpoints = init.checkpoints === undefined ? undefined : new WalCheckpoints(db, init.checkpoints.port, init.checkpoints.settings);
+const checkpoints =
+  init.checkpoints === undefined
+    ? undefined
+    : new WalCheckpoints(db, init.checkpoints.port, init.checkpoints.settings, (checkpoint) => port.postMessage({ checkpoint } satisfies WriterReply));
 // Ready once the checkpoint thread is too (or gone): from then on no commit checkpoints inline.
 void (checkpoints?.ready ?? Promise.resolve()).then(() => port.postMessage('ready' satisfies WriterReply));
 

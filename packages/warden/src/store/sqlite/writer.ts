@@ -24,7 +24,7 @@ import { WardenError } from '../../errors.js';
 import type { AppendReceipt } from '../audit-types.js';
 import type { BaselineStore, DiscoveredStore } from '../decision-types.js';
 import { encodedDecisionId, type DecisionWrites, type EncodedDecision, type EncodedOutcome } from './decisions.js';
-import { DEFAULT_CHECKPOINTS, type CheckpointSettings, type CheckpointThreadInit } from './wal-checkpoints.js';
+import { DEFAULT_CHECKPOINTS, type CheckpointDone, type CheckpointSettings, type CheckpointThreadInit } from './wal-checkpoints.js';
 
 /** What the worker is started with. */
 export interface WriterInit {
@@ -54,8 +54,11 @@ export interface WriterAnswer {
 }
 
 export type WriterMessage = WriterRequest[] | 'close';
-/** From the worker: once its connection is open, then answers, with the WAL fsync durations (seconds) that made them durable. */
-export type WriterReply = { answers: WriterAnswer[]; syncs: number[] } | 'ready';
+/**
+ * From the worker: once its connection is open, then answers, with the WAL fsync durations
+ * (seconds) that made them durable, and each WAL checkpoint the checkpoint thread has done.
+ */
+export type WriterReply = { answers: WriterAnswer[]; syncs: number[] } | { checkpoint: CheckpointDone } | 'ready';
 
 /** Decisions per message at most (see `record`). */
 const CHUNK = 8;
@@ -109,6 +112,8 @@ export interface DecisionWriterOptions {
   checkpoints?: CheckpointSettings | false;
   /** Called once the checkpoint thread has stopped: with why, if it failed. */
   onCheckpointsStopped?: (err: unknown) => void;
+  /** Called with each WAL checkpoint the checkpoint thread has done. */
+  onCheckpoint?: (done: CheckpointDone) => void;
 }
 
 export class DecisionWriter {
@@ -132,6 +137,7 @@ export class DecisionWriter {
     this.onFailure = options.onFailure ?? (() => undefined);
     this.committed = options.committed ?? (() => new Map());
     const onSync = options.onSync ?? (() => undefined);
+    const onCheckpoint = options.onCheckpoint ?? (() => undefined);
     const settings = options.checkpoints ?? DEFAULT_CHECKPOINTS;
     if (settings === false) {
       this.worker = startWorker('writer-thread', init);
@@ -164,6 +170,10 @@ export class DecisionWriter {
     this.worker.on('message', (reply: WriterReply) => {
       if (reply === 'ready') {
         started();
+        return;
+      }
+      if ('checkpoint' in reply) {
+        onCheckpoint(reply.checkpoint);
         return;
       }
       for (const seconds of reply.syncs) onSync(seconds);
