@@ -7,14 +7,17 @@
  * and what they add waits for the next one. It fsyncs the WAL before copying and the
  * database file after, so the WAL is never started over on pages that are not on disk.
  */
+import Database from 'better-sqlite3';
 import type { MessagePort } from 'node:worker_threads';
 import { workerData } from 'node:worker_threads';
-import { openDatabase } from './db.js';
 import type { CheckpointReply, CheckpointThreadInit } from './wal-checkpoints.js';
 
 const init = workerData as CheckpointThreadInit;
 const port: MessagePort = init.port;
-const db = openDatabase(init.file);
+// A bare connection: the server thread has opened the database, migrated it and put it in
+// WAL mode before this thread starts. SQLite's default `synchronous` (FULL) makes each
+// checkpoint fsync the WAL before the copy and the database file after it.
+const db = new Database(init.file, { fileMustExist: true });
 
 let last = Date.now();
 
