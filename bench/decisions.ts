@@ -17,7 +17,7 @@ import { validateConfig } from '../packages/warden/src/config/load.js';
 import { readDefaultPolicies } from '../packages/warden/src/policy/pack.js';
 import { buildApp } from '../packages/warden/src/server/app.js';
 import { openDatabase } from '../packages/warden/src/store/sqlite/db.js';
-import { createWarden, type Warden } from '../packages/warden/src/warden.js';
+import { createWarden, type Warden, type WardenOptions } from '../packages/warden/src/warden.js';
 import type { Row } from './types.js';
 import { offered, type OfferedResult } from './offered.js';
 import { benchDir, load, percentile, type LoadResult } from './util.js';
@@ -50,6 +50,22 @@ async function setup(warden: Warden): Promise<string> {
   if (!token) throw new Error(`grant failed: ${grant.body}`);
   await app.close();
   return token;
+}
+
+/** A Warden on a fresh data directory, set up for `bench-agent`, and how to dispose of both. */
+async function benchWarden(options: WardenOptions): Promise<{ warden: Warden; token: string; dispose: () => Promise<void> }> {
+  const dir = benchDir();
+  const warden = await createWarden(validateConfig({ dataDir: dir, logLevel: 'silent' }), options);
+  const dispose = async () => {
+    await warden.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    return { warden, token: await setup(warden), dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
 }
 
 async function rawCedar(iterations: number): Promise<number[]> {
@@ -111,15 +127,13 @@ async function sequential(warden: Warden, token: string, n: number): Promise<One
  * leaving that to SQLite inside the writer's commits (before session 5).
  */
 async function checkpointPair(rounds: number, n: number): Promise<{ thread: number[]; inCommits: number[] }> {
-  const open = async (checkpoints: false | undefined) => {
-    const dir = benchDir();
-    const warden = await createWarden(validateConfig({ dataDir: dir, logLevel: 'silent' }), checkpoints === false ? { checkpoints } : {});
-    const token = await setup(warden);
+  const open = async (options: WardenOptions) => {
+    const b = await benchWarden(options);
     // Warms up, and grows the WAL to its working size.
-    await inProcess(warden, token, 2);
-    return { warden, token, dir };
+    await inProcess(b.warden, b.token, 2);
+    return b;
   };
-  const both = [await open(undefined), await open(false)] as const;
+  const both = [await open({}), await open({ checkpoints: false })] as const;
   try {
     const thread: number[] = [];
     const inCommits: number[] = [];
@@ -130,10 +144,7 @@ async function checkpointPair(rounds: number, n: number): Promise<{ thread: numb
     const sorted = (a: number[]) => a.sort((x, y) => x - y);
     return { thread: sorted(thread), inCommits: sorted(inCommits) };
   } finally {
-    for (const { warden, dir } of both) {
-      await warden.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    for (const b of both) await b.dispose();
   }
 }
 
@@ -314,10 +325,8 @@ interface Measured {
 
 /** Every measure against one Warden: recording in its writer thread (the default) or in-thread. */
 async function measure(writerThread: boolean, full: boolean): Promise<Measured> {
-  const dir = benchDir();
-  const warden = await createWarden(validateConfig({ dataDir: dir, logLevel: 'silent' }), { writerThread });
+  const { warden, token, dispose } = await benchWarden({ writerThread });
   try {
-    const token = await setup(warden);
     await inProcess(warden, token, 1); // warm up
     const ip = await inProcess(warden, token, 5);
     const one = full ? await sequential(warden, token, 3000) : { lat: [], recordWait: [], walSyncs: [] };
@@ -349,8 +358,7 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     }
     return { ip, one, http, bare, noRecord, slept, httpNoRecord, httpConstant, offered: httpOffered && bareOffered ? { warden: httpOffered, bare: bareOffered } : undefined };
   } finally {
-    await warden.close();
-    rmSync(dir, { recursive: true, force: true });
+    await dispose();
   }
 }
 
