@@ -2,20 +2,21 @@
  * The decision pipeline: in-process `decide()` (durable audit append included) beside a raw
  * Cedar `statefulIsAuthorized` over the same default pack, one caller's latency beside the
  * disk's own fsync, and HTTP `POST /v1/decisions` beside a bare Fastify route, all in the
- * same run. Over HTTP, both as fast as answers come back (autocannon, closed loop) and at a
+ * same run. Over HTTP, the server logging as `warden serve` does, both as fast as answers come back (autocannon, closed loop) and at a
  * fixed rate offered whatever the answers do (bench/offered.ts, open loop): 1,000 req/s,
  * and the aim's 5,000. Then the same Warden recording in its server thread instead of its
  * writer thread, to show what the writer thread is worth here; and one caller with the WAL
  * copied back by the checkpoint thread against SQLite doing it inside the commits.
  */
 import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validateConfig } from '../packages/warden/src/config/load.js';
 import { readDefaultPolicies } from '../packages/warden/src/policy/pack.js';
-import { buildApp } from '../packages/warden/src/server/app.js';
+import { pino, type LoggerOptions } from 'pino';
+import { buildApp, loggerOptions } from '../packages/warden/src/server/app.js';
 import { openDatabase } from '../packages/warden/src/store/sqlite/db.js';
 import { createWarden, type Warden, type WardenOptions } from '../packages/warden/src/warden.js';
 import type { Row } from './types.js';
@@ -50,6 +51,14 @@ async function setup(warden: Warden): Promise<string> {
   if (!token) throw new Error(`grant failed: ${grant.body}`);
   await app.close();
   return token;
+}
+
+/**
+ * The logger `warden serve` makes (cli/serve.ts): `info`, written synchronously, here into
+ * a file of the data directory instead of stdout.
+ */
+function serveLogger(dir: string): FastifyBaseLogger {
+  return pino(loggerOptions('info') as LoggerOptions, pino.destination({ dest: join(dir, 'serve.log'), sync: true }));
 }
 
 /** A Warden on a fresh data directory, set up for `bench-agent`, and how to dispose of both. */
@@ -332,7 +341,8 @@ async function measure(writerThread: boolean, full: boolean): Promise<Measured> 
     const one = full ? await sequential(warden, token, 3000) : { lat: [], recordWait: [], walSyncs: [] };
     const noRecord = full ? await withoutRecord(warden, () => inProcess(warden, token, 3)) : undefined;
     const slept = full ? await afterSleep(warden, token, 2000) : undefined;
-    const app = await buildApp(warden);
+    // Over HTTP, the server as `warden serve` runs it, logging included.
+    const app = await buildApp(warden, { loggerInstance: serveLogger(warden.dataDir) });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const body = JSON.stringify({ tool: 'docs.read', target: 'docs/page-1' });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

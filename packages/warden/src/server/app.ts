@@ -2,7 +2,7 @@
  * The Fastify application: JSON in and out, 1 MiB body limit, one error mapping, metrics,
  * and one file per resource under `routes/`. Built in-process for tests (`app.inject()`).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Warden } from '../warden.js';
 import { frameworkErrorHandler, installErrorHandler } from './errors.js';
 import { installFormParser } from './form.js';
@@ -46,6 +46,36 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+/**
+ * The calls agents make many times a second: decisions and their outcomes, each on the
+ * audit record with far more than a log line holds (who, what, why, the answer), and MCP
+ * messages, whose tool calls are decisions too. Their successful answers are logged at
+ * `debug`, not `info`.
+ */
+const AGENT_HOT_PATH: ReadonlySet<string> = new Set(['POST /v1/decisions', 'POST /v1/decisions/:id/outcome', 'POST /mcp/:name']);
+
+/**
+ * One line per request, once it is answered: method, url (redacted), status and time.
+ * Fastify's own writes two (one on arrival) and, at `info`, one for every decision: at a
+ * few thousand decisions a second that is a log line per decision beside the audit entry.
+ * A request that failed (4xx, 5xx, an error while answering) is always logged.
+ */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const statusCode = reply.statusCode;
+    const line = { req: request, res: { statusCode }, responseTime: reply.elapsedTime };
+    if (error) {
+      reply.log.error({ ...line, err: error }, 'request errored');
+      return;
+    }
+    const route = request.routeOptions.url;
+    const quiet = statusCode < 400 && route !== undefined && AGENT_HOT_PATH.has(`${request.method} ${route}`);
+    reply.log[quiet ? 'debug' : 'info'](line, 'request completed');
+  }
+}
+
 function redactUrl(url: string): string {
   return url.replace(/([?&](?:token|key|access_token)=)[^&]*/gi, '$1[redacted]');
 }
@@ -58,6 +88,7 @@ export async function buildApp(warden: Warden, options: AppOptions = {}): Promis
     frameworkErrors: frameworkErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: true,
+    logController: new AccessLog(),
   });
   installErrorHandler(app);
   // JSON that nothing downstream could take is refused at the door (see json.ts).

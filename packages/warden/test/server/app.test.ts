@@ -1,9 +1,30 @@
-/** The application's request logs: structured, and never holding a key or token. */
+/** The application's request logs: one line per request, structured, never holding a key or token. */
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, loggerOptions } from '../../src/server/app.js';
+import { decisionWarden, type DecisionTest } from '../decisions/fixtures.js';
 import { testWarden, type TestWarden } from '../helpers.js';
+
+interface Line {
+  level: number;
+  msg: string;
+  reqId?: string;
+  req?: { method: string; url: string; id: string };
+  res?: { statusCode: number };
+  responseTime?: number;
+}
+
+/** An app over `warden` logging at `level` into `lines`. */
+function loggedApp(warden: TestWarden['warden'], level: string, lines: string[]): Promise<FastifyInstance> {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return buildApp(warden, { logger: { ...(loggerOptions(level) as object), stream } });
+}
 
 describe('request logs', () => {
   let t: TestWarden;
@@ -13,13 +34,7 @@ describe('request logs', () => {
 
   beforeAll(async () => {
     t = await testWarden();
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        done();
-      },
-    });
-    app = await buildApp(t.warden, { logger: { ...(loggerOptions('trace') as object), stream } });
+    app = await loggedApp(t.warden, 'trace', lines);
     const auth = (key: string) => ({ authorization: `Bearer ${key}` });
     await app.inject({ method: 'GET', url: '/v1/agents', headers: auth(t.keys.admin) });
     await app.inject({ method: 'GET', url: `/v1/agents?key=${t.keys.viewer}&token=${t.keys.auditor}&access_token=${t.keys.approver}`, headers: auth(t.keys.admin) });
@@ -39,6 +54,14 @@ describe('request logs', () => {
     expect(parsed.filter((p) => p.req !== undefined).map((p) => p.req?.method)).toContain('POST');
   });
 
+  it('writes one line per request, when it is answered, with its status and time', () => {
+    const completed = lines.map((l) => JSON.parse(l) as Line).filter((l) => l.req !== undefined);
+    // Six requests, six lines: none on arrival.
+    expect(completed).toHaveLength(6);
+    expect(completed.every((l) => l.msg === 'request completed' && typeof l.responseTime === 'number' && l.reqId === l.req?.id)).toBe(true);
+    expect(completed.map((l) => l.res?.statusCode)).toEqual([200, 200, 401, 201, 201, 400]);
+  });
+
   it('redacts keys and tokens passed in the query string', () => {
     const urls = lines.map((l) => JSON.parse(l) as { req?: { url: string } }).flatMap((p) => (p.req ? [p.req.url] : []));
     expect(urls).toContain('/v1/agents?key=[redacted]&token=[redacted]&access_token=[redacted]');
@@ -52,5 +75,51 @@ describe('request logs', () => {
 
   it('never writes the generated private key', () => {
     expect(lines.join('\n')).not.toContain('"d":');
+  });
+});
+
+describe('request logs on the agents\' hot path', () => {
+  let t: DecisionTest;
+  let token = '';
+
+  beforeAll(async () => {
+    t = await decisionWarden();
+    await t.register('logged', ['docs.*']);
+    await t.categorise('docs.read', ['read']);
+    token = await t.grant('logged', ['docs.read']);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** The lines an app logging at `level` writes for: an answered decision, a refused body, an admin read. */
+  async function linesAt(level: string): Promise<Line[]> {
+    const lines: string[] = [];
+    const app = await loggedApp(t.warden, level, lines);
+    try {
+      const inject = (url: string, payload?: Record<string, unknown>) =>
+        app.inject({ method: payload === undefined ? 'GET' : 'POST', url, headers: { authorization: `Bearer ${payload === undefined ? t.keys.viewer : token}` }, ...(payload === undefined ? {} : { payload }) });
+      expect((await inject('/v1/decisions', { tool: 'docs.read' })).statusCode).toBe(200);
+      expect((await inject('/v1/decisions', { tool: 'docs.read', extra: 1 })).statusCode).toBe(400);
+      expect((await inject('/v1/agents')).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+    return lines.map((l) => JSON.parse(l) as Line).filter((l) => l.req !== undefined);
+  }
+
+  it('logs an answered decision at debug only: it is on the audit record already', async () => {
+    const info = await linesAt('info');
+    expect(info.map((l) => [l.req?.method, l.req?.url, l.res?.statusCode])).toEqual([
+      ['POST', '/v1/decisions', 400],
+      ['GET', '/v1/agents', 200],
+    ]);
+    const debug = await linesAt('debug');
+    expect(debug.map((l) => [l.req?.url, l.res?.statusCode, l.level])).toEqual([
+      ['/v1/decisions', 200, 20],
+      ['/v1/decisions', 400, 30],
+      ['/v1/agents', 200, 30],
+    ]);
+    expect(JSON.stringify(debug)).not.toContain(token);
   });
 });
