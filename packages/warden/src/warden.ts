@@ -22,7 +22,7 @@ import { EventBus } from './events.js';
 import { AgentRegistry } from './inventory/agents.js';
 import type { DelegationCheck } from './identity/exchange.js';
 import { scopeExcess } from './identity/scope.js';
-import { timeContext } from './policy/inputs.js';
+import { agentInput, timeContext } from './policy/inputs.js';
 import { PolicyService } from './policy/service.js';
 import { ToolCatalog } from './inventory/tools.js';
 import { createSqliteStore, type SqliteStore } from './store/sqlite/index.js';
@@ -81,10 +81,9 @@ function delegationCheck(store: SqliteStore, policy: PolicyService, now: () => D
     if (excess.length > 0) {
       return { allowed: false, determining: [], message: `\`agent:${from.id}\` is no longer registered for \`${excess.join(' ')}\`, so it cannot delegate it` };
     }
-    const view = (a: typeof from) => ({ id: a.id, owner: a.owner, status: a.status, riskTier: a.riskTier });
     const result = await policy.evaluateDelegation({
-      agent: view(from),
-      subAgent: view(to),
+      agent: agentInput(from),
+      subAgent: agentInput(to),
       context: { task: req.task, chain: req.chain, scope: req.scope, time: timeContext(now()) },
     });
     return { allowed: result.decision === 'allow', determining: [...result.determining] };

@@ -20,6 +20,7 @@ import type { AgentStore, ToolStore } from '../store/types.js';
 import { DecisionCodes } from './errors.js';
 import { normalizeTarget } from './target.js';
 import type { CredentialVerifier, DecisionRequest, DecisionResponse, PolicyEvaluator, PolicyOutcome, RiskInput, RiskResult, RiskScorer, VerifiedCredential } from './types.js';
+import { agentInput } from '../policy/inputs.js';
 
 export interface PipelineDeps {
   verifier: CredentialVerifier;
@@ -169,7 +170,7 @@ export class DecisionPipeline {
           message: risk.factors.length === 0 ? `risk score ${risk.score}: nothing unusual` : `risk score ${risk.score}: ${risk.factors.map((f) => f.code).join(', ')}`,
         });
         policyInput = {
-          agent: { id: agent.id, owner: agent.owner, status: agent.status, riskTier: agent.riskTier },
+          agent: agentInput(agent),
           tool: { name: req.tool, categories, server: tool?.server ?? '' },
           context: {
             task: { id: cred.task.id, intent: cred.task.intent },

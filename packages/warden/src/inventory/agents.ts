@@ -73,6 +73,7 @@ export class AgentRegistry {
       owner: input.owner,
       description: input.description ?? '',
       scope: input.scope ?? [],
+      groups: input.groups ?? [],
       riskTier: input.riskTier ?? 'medium',
       status: 'active',
       publicKey,

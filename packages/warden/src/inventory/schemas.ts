@@ -36,6 +36,14 @@ export const AgentIdSchema = z.string().regex(AGENT_ID, 'must be a slug: lowerca
 export const OwnerSchema = z.string().regex(HUMAN_PRINCIPAL, 'must be `human:<id>`');
 export const ScopeSchema = z.array(z.string().regex(TOOL_PATTERN, 'must be a tool name or glob pattern')).max(200);
 export const RiskTierSchema = z.enum(['low', 'medium', 'high']);
+export const GROUP_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export const MAX_GROUPS = 32;
+/** The groups an agent belongs to; kept sorted and without repeats. */
+export const GroupsSchema = z
+  .array(z.string().regex(GROUP_ID, 'must be a group id: lowercase letters, digits, `.`, `_` and `-`, at most 63'))
+  .max(MAX_GROUPS)
+  .refine((g) => new Set(g).size === g.length, { message: 'names a group twice' })
+  .transform((g) => [...g].sort());
 
 export const CreateAgentSchema = z
   .object({
@@ -44,6 +52,7 @@ export const CreateAgentSchema = z
     owner: OwnerSchema,
     description: z.string().max(2000).optional(),
     scope: ScopeSchema.optional(),
+    groups: GroupsSchema.optional(),
     riskTier: RiskTierSchema.optional(),
     publicKey: Ed25519PublicJwkSchema.optional(),
   })
@@ -56,6 +65,7 @@ export const UpdateAgentSchema = z
     owner: OwnerSchema.optional(),
     description: z.string().max(2000).optional(),
     scope: ScopeSchema.optional(),
+    groups: GroupsSchema.optional(),
     riskTier: RiskTierSchema.optional(),
     publicKey: Ed25519PublicJwkSchema.optional(),
   })

@@ -66,6 +66,9 @@ export type CompileResult =
 const POLICY_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const CEDAR_ID = /`policy(\d+)`/g;
 
+/** Cedar's validation warning for a policy that no valid request can satisfy. */
+const IMPOSSIBLE = /policy is impossible/;
+
 /**
  * Parses, validates and annotates policy text against a schema. Never throws for bad
  * policy text: the answer says what is wrong and where. Throws `INVALID_SCHEMA` when the
@@ -75,7 +78,16 @@ const CEDAR_ID = /`policy(\d+)`/g;
  * const r = compilePolicies(schemaText, [{ name: 'default.cedar', text }]);
  * if (!r.ok) console.error(r.messages.join('\n')); // "default.cedar, line 3, column 12: …"
  */
-export function compilePolicies(schema: string, policies: string | readonly PolicySource[]): CompileResult {
+export interface CompileOptions {
+  /**
+   * A version accepted before (the one in force, read back from the store): a policy Cedar
+   * proves can never apply stays a warning, so that a version stored before that rule
+   * keeps governing after an upgrade rather than failing every decision.
+   */
+  accepted?: boolean;
+}
+
+export function compilePolicies(schema: string, policies: string | readonly PolicySource[], options: CompileOptions = {}): CompileResult {
   if (typeof schema !== 'string') throw new TypeError('schema must be Cedar schema text');
   const text = new SourceText(typeof policies === 'string' ? [{ text: policies }] : policies);
 
@@ -159,7 +171,17 @@ export function compilePolicies(schema: string, policies: string | readonly Poli
     for (const v of validation.validationErrors) {
       diagnostics.push({ ...text.diagnostic(v.error, rename), policyId: textIdToId(v.policyId) });
     }
-    for (const v of validation.validationWarnings) warnings.push(format(text.diagnostic(v.error, rename)));
+    for (const v of validation.validationWarnings) {
+      // INVARIANT: a policy Cedar proves can never apply is refused, not accepted with a
+      // warning: a forbid that silently matches nothing (a group no human can be in, say)
+      // is the fail-open that validating against the schema is there to prevent.
+      if (options.accepted !== true && IMPOSSIBLE.test(v.error.message)) {
+        const id = textIdToId(v.policyId);
+        diagnostics.push({ ...text.diagnostic(v.error, rename), policyId: id, message: `policy \`${id}\` can never apply: Cedar finds it false for every request the schema allows` });
+      } else {
+        warnings.push(format(text.diagnostic(v.error, rename)));
+      }
+    }
     for (const e of validation.otherWarnings) warnings.push(format(text.diagnostic(e, rename)));
   }
   if (n === 0) warnings.push('the policy set is empty: every request is denied');
@@ -172,8 +194,8 @@ export function compilePolicies(schema: string, policies: string | readonly Poli
  * Like `compilePolicies`, but throws `INVALID_POLICY` (details: `messages`,
  * `diagnostics`) when the text does not validate.
  */
-export function compilePoliciesOrThrow(schema: string, policies: string | readonly PolicySource[]): CompiledPolicySet {
-  const r = compilePolicies(schema, policies);
+export function compilePoliciesOrThrow(schema: string, policies: string | readonly PolicySource[], options: CompileOptions = {}): CompiledPolicySet {
+  const r = compilePolicies(schema, policies, options);
   if (!r.ok) throw invalidPolicy(r.messages, r.diagnostics);
   return r.policySet;
 }

@@ -84,6 +84,8 @@ export interface PolicyEngineOptions {
   cacheSize?: number;
   /** Pass only what the policies can read (default `true`). */
   prune?: boolean;
+  /** The version in force, read back from the store: see `CompileOptions.accepted`. */
+  accepted?: boolean;
 }
 
 const CALL = { type: 'Warden::Action', id: 'call' } as const;
@@ -121,7 +123,7 @@ export class PolicyEngine {
     if (options === null || typeof options !== 'object') throw new TypeError('PolicyEngine.load needs options');
     const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE;
     if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new TypeError('cacheSize must be a non-negative integer');
-    const compiled = compilePoliciesOrThrow(options.schema ?? readDefaultSchema(), options.policies);
+    const compiled = compilePoliciesOrThrow(options.schema ?? readDefaultSchema(), options.policies, { accepted: options.accepted === true });
 
     const content = createHash('sha256').update(JSON.stringify(compiled.staticPolicies)).digest('hex');
     const psetId = `warden:${content}`;

@@ -23,6 +23,11 @@ export interface AgentInput {
   groups?: readonly string[];
 }
 
+/** The agent as the policy sees it, from its inventory record. */
+export function agentInput(a: AgentInput): AgentInput {
+  return { id: a.id, owner: a.owner, status: a.status, riskTier: a.riskTier, groups: a.groups ?? [] };
+}
+
 /** A tool as the policy sees it (from the catalog; `["unknown"]` when not in it). */
 export interface ToolInput {
   name: string;

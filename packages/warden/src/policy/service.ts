@@ -57,7 +57,7 @@ export class PolicyService implements PolicyEvaluator {
     const seq = await this.store.currentSeq();
     if (this.engine === undefined || seq !== this.seq) {
       const rec = seq === 0 ? undefined : await this.store.current();
-      this.engine = PolicyEngine.load({ policies: rec?.text ?? this.defaultText });
+      this.engine = PolicyEngine.load({ policies: rec?.text ?? this.defaultText, accepted: true });
       this.seq = seq;
     }
     return this.engine;

@@ -20,7 +20,8 @@ export interface RiskFactorRecord {
 
 /** Everything the policy saw, kept so a decision can be replayed under other policies. */
 export interface PolicyInput {
-  agent: { id: string; owner: string; status: string; riskTier: string };
+  /** `groups` is absent from decisions recorded before agents had groups. */
+  agent: { id: string; owner: string; status: string; riskTier: string; groups?: readonly string[] };
   tool: { name: string; categories: string[]; server: string };
   context: Record<string, unknown>;
 }

@@ -30,6 +30,8 @@ export interface Agent {
   owner: string;
   description: string;
   scope: string[];
+  /** Groups it belongs to, sorted (Cedar `principal in Warden::Group::"…"`). */
+  groups: string[];
   riskTier: RiskTier;
   status: AgentStatus;
   publicKey: PublicJwk | null;

@@ -219,13 +219,13 @@ describe('warden agents', () => {
 
   it('lists agents as a table', async () => {
     await addForum();
-    await add('zeta', '--name', 'Zeta', '--owner', 'human:bob');
+    await add('zeta', '--name', 'Zeta', '--owner', 'human:bob', '--groups', 'ops', 'contractors');
     const res = await runCli(['agents', 'list', '--data-dir', dataDir]);
     expect(res.code).toBe(0);
     const lines = res.stdout.trimEnd().split('\n');
-    expect(lines[0]?.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'OWNER', 'STATUS', 'RISKTIER', 'SCOPE', 'LASTSEENAT']);
+    expect(lines[0]?.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'OWNER', 'STATUS', 'RISKTIER', 'SCOPE', 'GROUPS', 'LASTSEENAT']);
     expect(lines[1]?.split(/\s{2,}/)).toEqual(['forum-helper', 'Forum helper', 'human:alice', 'active', 'high', 'forum.read forum.*', '-']);
-    expect(lines[2]?.split(/\s{2,}/)).toEqual(['zeta', 'Zeta', 'human:bob', 'active', 'medium', '-']);
+    expect(lines[2]?.split(/\s{2,}/)).toEqual(['zeta', 'Zeta', 'human:bob', 'active', 'medium', 'contractors ops', '-']);
     expect(lines).toHaveLength(3);
   });
 

@@ -41,3 +41,38 @@ forbid (principal, action == Warden::Action::"delegate", resource == Warden::Age
     expect(res.json().access_token).toBeTypeOf('string');
   });
 });
+
+describe('delegation policy over agent groups', () => {
+  let t: IdentityTest;
+  let quarantined: TestAgent;
+  let other: TestAgent;
+  beforeAll(async () => {
+    t = await identityWarden();
+    await registerAgent(t, 'planner', ['forum.*']);
+    quarantined = await registerAgent(t, 'new-helper', ['forum.*']);
+    other = await registerAgent(t, 'old-helper', ['forum.*']);
+    const patch = await t.request('PATCH', '/v1/agents/new-helper', { key: t.keys.admin, body: { groups: ['quarantine'] } });
+    expect(patch.statusCode).toBe(200);
+    const pack = readFileSync(join(DEFAULT_POLICY_DIR, 'default.cedar'), 'utf8');
+    const extra = `
+@id("nothing-handed-to-quarantine")
+forbid (principal, action == Warden::Action::"delegate", resource in Warden::Group::"quarantine");`;
+    expect((await t.request('PUT', '/v1/policies', { key: t.keys.admin, body: { policies: pack + extra } })).statusCode).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  it('refuses a hop to a member of a forbidden group, and lets one to another agent through', async () => {
+    const parent = await grantToken(t, 'planner', ['forum.read']);
+    const refused = await postForm(t, '/oauth/token', exchangeParams(parent, await assertionFor(t, quarantined)));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().warden_code).toBe('DELEGATION_DENIED');
+    expect(refused.json().error_description).toContain('nothing-handed-to-quarantine');
+    expect((await postForm(t, '/oauth/token', exchangeParams(parent, await assertionFor(t, other)))).statusCode).toBe(200);
+  });
+
+  it('lets the hop through once the agent leaves the group', async () => {
+    expect((await t.request('PATCH', '/v1/agents/new-helper', { key: t.keys.admin, body: { groups: [] } })).statusCode).toBe(200);
+    const parent = await grantToken(t, 'planner', ['forum.read']);
+    expect((await postForm(t, '/oauth/token', exchangeParams(parent, await assertionFor(t, quarantined)))).statusCode).toBe(200);
+  });
+});

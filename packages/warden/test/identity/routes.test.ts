@@ -147,7 +147,7 @@ describe('GET /v1/credentials/hygiene', () => {
       // An agent imported without a key (as discovery may register one).
       const at = t.clock.now().toISOString();
       await t.warden.store.agents.insert(
-        { id: 'keyless', name: 'keyless', owner: '', description: '', scope: [], riskTier: 'low', status: 'active', publicKey: null, createdAt: at, updatedAt: at, lastSeenAt: null },
+        { id: 'keyless', name: 'keyless', owner: '', description: '', scope: [], groups: [], riskTier: 'low', status: 'active', publicKey: null, createdAt: at, updatedAt: at, lastSeenAt: null },
         { type: 'agent.registered', actor: 'system', data: {} },
       );
       const soon = await t.warden.keys.create({ owner: 'human:bob', role: 'approver', ttlDays: 3 }, 'system');

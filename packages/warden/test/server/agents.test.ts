@@ -37,6 +37,7 @@ describe('POST /v1/agents', () => {
       owner: 'human:alice',
       description: '',
       scope: [],
+      groups: [],
       riskTier: 'medium',
       status: 'active',
       publicKey: { kty: 'OKP', crv: 'Ed25519', x: expect.stringMatching(B64URL_32), kid: 'agent:forum-helper' },

@@ -92,6 +92,17 @@ describe('openDatabase', () => {
     return { raw, first };
   }
 
+  it('gives an agent registered before groups existed no groups, and counts a change of groups as a change of the agent', () => {
+    const { raw } = atFirstVersion();
+    raw.prepare("INSERT INTO agents VALUES ('old', 'Old', 'human:x', '', '[]', 'low', 'active', NULL, 'then', 'then', NULL)").run();
+    migrate(raw);
+    expect(raw.prepare("SELECT group_ids FROM agents WHERE id = 'old'").get()).toEqual({ group_ids: '[]' });
+    const counters = () => raw.prepare('SELECT n, narrowed FROM state_revision').get() as { n: number; narrowed: number };
+    const before = counters();
+    raw.prepare(`UPDATE agents SET group_ids = '["ops"]' WHERE id = 'old'`).run();
+    expect(counters()).toEqual({ n: before.n + 1, narrowed: before.narrowed + 1 });
+  });
+
   it('applies only what is missing to a database left at the first version', () => {
     const { raw } = atFirstVersion();
     expect(migrate(raw)).toBe(MIGRATIONS.length - 1);

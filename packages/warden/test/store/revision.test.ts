@@ -31,7 +31,7 @@ describe('state revision', () => {
   const now = '2026-01-01T00:00:00.000Z';
 
   it.each([
-    ['an agent registered', "INSERT INTO agents VALUES ('b', 'B', 'human:x', '', '[]', 'low', 'active', NULL, 'now', 'now', NULL)"],
+    ['an agent registered', "INSERT INTO agents VALUES ('b', 'B', 'human:x', '', '[]', 'low', 'active', NULL, 'now', 'now', NULL, '[]')"],
     ['an agent suspended', "UPDATE agents SET status = 'suspended' WHERE id = 'a'"],
     ['an agent narrowed', "UPDATE agents SET scope = '[]' WHERE id = 'a'"],
     ['an agent deleted', "DELETE FROM agents WHERE id = 'a'"],
@@ -42,7 +42,7 @@ describe('state revision', () => {
     ['a credential issued', "INSERT INTO credentials SELECT 'j2', kind, subject, agent, actors, parent, ancestors, scope, task_id, intent, depth, max_depth, kid, issued_by, issued_at, expires_at, NULL, NULL FROM credentials WHERE jti = 'j'"],
     ['a credential deleted', "DELETE FROM credentials WHERE jti = 'j'"],
   ])('moves when %s by another connection', (what, sql) => {
-    other.prepare("INSERT INTO agents VALUES ('a', 'A', 'human:x', '', '[\"*\"]', 'low', 'active', NULL, ?, ?, NULL)").run(now, now);
+    other.prepare("INSERT INTO agents VALUES ('a', 'A', 'human:x', '', '[\"*\"]', 'low', 'active', NULL, ?, ?, NULL, '[]')").run(now, now);
     other.prepare("INSERT INTO tools VALUES ('t', '[\"read\"]', '', '', 'admin', ?)").run(now);
     other
       .prepare(
@@ -61,14 +61,14 @@ describe('state revision', () => {
   it('reads both counters in one turn, and both again in the next', async () => {
     const { revision, narrowing } = stateRevisions(db);
     const [n, m] = [revision(), narrowing()];
-    other.prepare("INSERT INTO agents VALUES ('c', 'C', 'human:x', '', '[]', 'low', 'active', NULL, ?, ?, NULL)").run(now, now);
+    other.prepare("INSERT INTO agents VALUES ('c', 'C', 'human:x', '', '[]', 'low', 'active', NULL, ?, ?, NULL, '[]')").run(now, now);
     expect([revision(), narrowing()]).toEqual([n, m]);
     await new Promise((resolve) => setImmediate(resolve));
     expect([revision(), narrowing()]).toEqual([n + 1, m + 1]);
   });
 
   it('does not move when only last-seen changes', () => {
-    other.prepare("INSERT INTO agents VALUES ('a', 'A', 'human:x', '', '[]', 'low', 'active', NULL, ?, ?, NULL)").run(now, now);
+    other.prepare("INSERT INTO agents VALUES ('a', 'A', 'human:x', '', '[]', 'low', 'active', NULL, ?, ?, NULL, '[]')").run(now, now);
     const before = counter();
     other.prepare("UPDATE agents SET last_seen_at = ? WHERE id = 'a'").run(now);
     expect(counter()).toBe(before);

@@ -15,6 +15,7 @@ const AGENT: Agent = {
   owner: 'human:alice',
   description: '',
   scope: [],
+  groups: [],
   riskTier: 'medium',
   status: 'active',
   publicKey: null,

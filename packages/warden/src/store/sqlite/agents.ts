@@ -11,6 +11,7 @@ interface AgentRow {
   owner: string;
   description: string;
   scope: string;
+  group_ids: string;
   risk_tier: Agent['riskTier'];
   status: Agent['status'];
   public_key: string | null;
@@ -26,6 +27,7 @@ function fromRow(r: AgentRow): Agent {
     owner: r.owner,
     description: r.description,
     scope: JSON.parse(r.scope) as string[],
+    groups: JSON.parse(r.group_ids) as string[],
     riskTier: r.risk_tier,
     status: r.status,
     publicKey: r.public_key === null ? null : (JSON.parse(r.public_key) as Agent['publicKey']),
@@ -42,6 +44,7 @@ function toParams(a: Agent): Record<string, unknown> {
     owner: a.owner,
     description: a.description,
     scope: JSON.stringify(a.scope),
+    group_ids: JSON.stringify(a.groups),
     risk_tier: a.riskTier,
     status: a.status,
     public_key: a.publicKey === null ? null : JSON.stringify(a.publicKey),
@@ -56,9 +59,9 @@ export function sqliteAgentStore(db: Db, log: AuditLog, revision: () => number):
   const getStmt = db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?');
   const listStmt = db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY id');
   const insertStmt = db.prepare(`INSERT INTO agents
-    (id, name, owner, description, scope, risk_tier, status, public_key, created_at, updated_at, last_seen_at)
-    VALUES (@id, @name, @owner, @description, @scope, @risk_tier, @status, @public_key, @created_at, @updated_at, @last_seen_at)`);
-  const updateStmt = db.prepare(`UPDATE agents SET name=@name, owner=@owner, description=@description, scope=@scope,
+    (id, name, owner, description, scope, group_ids, risk_tier, status, public_key, created_at, updated_at, last_seen_at)
+    VALUES (@id, @name, @owner, @description, @scope, @group_ids, @risk_tier, @status, @public_key, @created_at, @updated_at, @last_seen_at)`);
+  const updateStmt = db.prepare(`UPDATE agents SET name=@name, owner=@owner, description=@description, scope=@scope, group_ids=@group_ids,
     risk_tier=@risk_tier, status=@status, public_key=@public_key, updated_at=@updated_at WHERE id=@id`);
 
   return {

@@ -270,4 +270,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER credentials_revision_delete AFTER DELETE ON credentials BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
     `,
   },
+  {
+    version: 9,
+    name: 'agent-groups',
+    // The groups an agent belongs to: Cedar's `principal in Warden::Group::"…"`. A change
+    // of groups moves both counters, as any other change of an agent does: leaving a group
+    // can take away what a policy allowed it, joining one can bring in a forbid.
+    sql: `
+      ALTER TABLE agents ADD COLUMN group_ids TEXT NOT NULL DEFAULT '[]';
+      DROP TRIGGER agents_revision_update;
+      CREATE TRIGGER agents_revision_update AFTER UPDATE OF id, name, owner, description, scope, group_ids, risk_tier, status, public_key, created_at, updated_at ON agents BEGIN UPDATE state_revision SET n = n + 1, narrowed = narrowed + 1; END;
+    `,
+  },
 ];

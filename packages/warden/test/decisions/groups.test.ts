@@ -1,0 +1,154 @@
+/**
+ * Agent groups: set by an administrator in the inventory, seen by Cedar as the agent's
+ * parents (`principal in Warden::Group::"…"`), taking effect on the next decision, kept in
+ * what a decision records so a simulation replays them, and never a policy that can match
+ * nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../server/state.js';
+import { decisionWarden, type DecisionTest } from './fixtures.js';
+
+const CONTRACTOR_POLICY = `
+@id("contractors-read-no-docs")
+forbid (principal in Warden::Group::"contractors", action == Warden::Action::"call", resource == Warden::Tool::"docs.read");`;
+
+describe('agent groups', () => {
+  let t: DecisionTest;
+  let token: string;
+  let pack: string;
+
+  beforeAll(async () => {
+    t = await decisionWarden();
+    await t.categorise('docs.read', ['read']);
+    const res = await t.request('POST', '/v1/agents', {
+      key: t.keys.admin,
+      body: { id: 'helper', name: 'Helper', owner: 'human:alice', scope: ['docs.*'], groups: ['contractors', 'apac'] },
+    });
+    expect(res.statusCode).toBe(201);
+    token = await t.grant('helper', ['docs.read']);
+    pack = (await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().policies;
+    expect((await t.request('PUT', '/v1/policies', { key: t.keys.admin, body: { policies: pack + CONTRACTOR_POLICY } })).statusCode).toBe(200);
+  });
+  afterAll(() => t.close());
+
+  const setGroups = (groups: unknown, key = t.keys.admin) => t.request('PATCH', '/v1/agents/helper', { key, body: { groups } });
+  const groupsNow = async () => (await t.request('GET', '/v1/agents/helper', { key: t.keys.viewer })).json().groups;
+
+  it('keeps an agent\'s groups sorted, in the inventory', async () => {
+    expect(await groupsNow()).toEqual(['apac', 'contractors']);
+  });
+
+  it('denies a member what a group policy forbids, naming the policy', async () => {
+    const answer = (await t.decide(token, { tool: 'docs.read' })).json();
+    expect(answer.decision).toBe('deny');
+    expect(answer.policy.determining).toEqual(['contractors-read-no-docs']);
+    expect(answer.reasons.map((r: { code: string }) => r.code)).toContain('POLICY_FORBID');
+  });
+
+  it('takes a change of groups into account on the very next decision, both ways', async () => {
+    expect((await setGroups(['apac'])).statusCode).toBe(200);
+    expect((await t.decide(token, { tool: 'docs.read' })).json().decision).toBe('allow');
+    expect((await setGroups(['contractors'])).statusCode).toBe(200);
+    expect((await t.decide(token, { tool: 'docs.read' })).json().decision).toBe('deny');
+  });
+
+  it('puts each change of groups on the audit record', async () => {
+    const start = await t.warden.store.log.size();
+    await setGroups(['apac', 'contractors']);
+    const res = await t.request('GET', `/v1/audit/entries?start=${start}`, { key: t.keys.auditor });
+    const entries = res.json().entries as Array<{ entry: { type: string; actor: string; data: { changes: Record<string, unknown> } } }>;
+    const updated = entries.filter((e) => e.entry.type === 'agent.updated');
+    expect(updated).toHaveLength(1);
+    expect(updated[0]?.entry.actor).toBe('human:admin-user');
+    expect(updated[0]?.entry.data.changes).toEqual({ groups: { from: ['contractors'], to: ['apac', 'contractors'] } });
+  });
+
+  it('records the groups a decision was taken with, and a simulation replays them', async () => {
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const allowed = (await t.decide(token, { tool: 'docs.read' })).json();
+    expect(allowed.decision).toBe('deny');
+    const rec = (await t.request('GET', `/v1/decisions/${allowed.id}`, { key: t.keys.auditor })).json();
+    expect(rec.policyInput.agent.groups).toEqual(['apac', 'contractors']);
+    // Under the pack without the group policy, the same decisions would have been allowed.
+    const sim = await t.request('POST', '/v1/policies/simulate', { key: t.keys.admin, body: { policies: pack, from, to: new Date(Date.now() + 1000).toISOString() } });
+    expect(sim.statusCode).toBe(200);
+    const changed = sim.json().changes.find((c: { decisionId: string }) => c.decisionId === allowed.id);
+    expect(changed).toMatchObject({ recorded: 'deny', simulated: 'allow' });
+  });
+
+  describe('bad groups change nothing', () => {
+    const BAD: Array<[string, unknown]> = [
+      ['an upper-case id', ['Contractors']],
+      ['a space', ['on call']],
+      ['an empty id', ['']],
+      ['a group named twice', ['apac', 'apac']],
+      ['33 groups', Array.from({ length: 33 }, (_, i) => `g${i}`)],
+      ['a string instead of a list', 'contractors'],
+      ['a Cedar entity literal', ['Warden::Group::"x"']],
+    ];
+    it.each(BAD)('refuses %s with 400, naming `groups`', async (_what, groups) => {
+      const before = await groupsNow();
+      const res = await setGroups(groups);
+      expectError(res, 400, 'INVALID_REQUEST');
+      expect(res.body).toContain('groups');
+      expect(await groupsNow()).toEqual(before);
+    });
+  });
+
+  it('lets only an administrator change them: an approver, a viewer and the agent itself are refused', async () => {
+    const before = await groupsNow();
+    expect((await setGroups([], t.keys.approver)).statusCode).toBe(403);
+    expect((await setGroups([], t.keys.viewer)).statusCode).toBe(403);
+    expect((await setGroups([], token)).statusCode).toBe(401);
+    expect(await groupsNow()).toEqual(before);
+  });
+});
+
+describe('a policy that can never apply', () => {
+  let t: DecisionTest;
+  beforeAll(async () => {
+    t = await decisionWarden();
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['asks whether a human is in a group (humans belong to none)', '@id("owners-in-ops")\nforbid (principal, action == Warden::Action::"call", resource) when { principal.owner in Warden::Group::"ops" };'],
+    ['puts a tool in a group (tools belong to none)', '@id("tool-group")\nforbid (principal, action == Warden::Action::"call", resource in Warden::Group::"ops");'],
+  ])('is refused when it %s, with its line and column, and nothing changes', async (_what, extra) => {
+    const before = (await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json();
+    const res = await t.request('PUT', '/v1/policies', { key: t.keys.admin, body: { policies: `${before.policies}\n${extra}` } });
+    expectError(res, 400, 'INVALID_POLICY');
+    expect(res.body).toContain('can never apply');
+    expect(res.body).toMatch(/line \d+, column \d+/);
+    expect((await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().version).toBe(before.version);
+  });
+});
+
+describe('a stored version holding a policy that can never apply (accepted before that was refused)', () => {
+  let t: DecisionTest;
+  beforeAll(async () => {
+    t = await decisionWarden();
+  });
+  afterAll(() => t.close());
+
+  it('keeps governing after the upgrade: its other policies still decide', async () => {
+    await t.register('helper', ['docs.*']);
+    await t.categorise('docs.read', ['read']);
+    const token = await t.grant('helper', ['docs.read']);
+    const pack = (await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().policies as string;
+    const text = `${pack}\n@id("owners-in-ops")\nforbid (principal, action == Warden::Action::"call", resource) when { principal.owner in Warden::Group::"ops" };`;
+    // Written as an earlier release would have accepted it, past today's upload check.
+    await t.warden.store.policies.insert(
+      { version: 'sha256:older-release', text, createdAt: new Date().toISOString(), createdBy: 'human:admin-user' },
+      { type: 'policy.updated', actor: 'human:admin-user', subject: 'policy', data: { version: 'sha256:older-release' } },
+    );
+    // Another process stored it: this one takes it up within a second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const answer = (await t.decide(token, { tool: 'docs.read' })).json();
+    expect(answer.decision).toBe('allow');
+    expect(answer.policy.version).toBe((await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().version);
+    expect((await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().policies).toContain('owners-in-ops');
+    // Uploaded again today, the same text is refused.
+    expectError(await t.request('PUT', '/v1/policies', { key: t.keys.admin, body: { policies: text } }), 400, 'INVALID_POLICY');
+  });
+});
