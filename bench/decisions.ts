@@ -21,6 +21,7 @@ import { openDatabase } from '../packages/warden/src/store/sqlite/db.js';
 import { createWarden, type Warden, type WardenOptions } from '../packages/warden/src/warden.js';
 import type { Row } from './types.js';
 import { offered, type OfferedResult } from './offered.js';
+import { benchRestart } from './restart.js';
 import { benchDir, load, percentile, type LoadResult } from './util.js';
 
 const CONCURRENCY = 64;
@@ -57,12 +58,12 @@ async function setup(warden: Warden): Promise<string> {
  * The logger `warden serve` makes (cli/serve.ts): `info`, written synchronously, here into
  * a file of the data directory instead of stdout.
  */
-function serveLogger(dir: string): FastifyBaseLogger {
+export function serveLogger(dir: string): FastifyBaseLogger {
   return pino(loggerOptions('info') as LoggerOptions, pino.destination({ dest: join(dir, 'serve.log'), sync: true }));
 }
 
 /** A Warden on a fresh data directory, set up for `bench-agent`, and how to dispose of both. */
-async function benchWarden(options: WardenOptions): Promise<{ warden: Warden; token: string; dispose: () => Promise<void> }> {
+export async function benchWarden(options: WardenOptions): Promise<{ warden: Warden; token: string; dispose: () => Promise<void> }> {
   const dir = benchDir();
   const warden = await createWarden(validateConfig({ dataDir: dir, logLevel: 'silent' }), options);
   const dispose = async () => {
@@ -382,6 +383,7 @@ export async function benchDecisions(): Promise<Row[]> {
   const threaded = await measure(true, true);
   const inThread = await measure(false, false);
   const checkpoints = await checkpointPair(4, 1000);
+  const restart = await benchRestart();
   const { ip, http } = threaded;
   const one = threaded.one.lat;
   const baseHttp = threaded.bare as LoadResult;
@@ -423,6 +425,11 @@ export async function benchDecisions(): Promise<Row[]> {
     // The checkpoint thread against SQLite's checkpoints in the writer's commits, one caller.
     { name: 'decide() p50, one caller, checkpoint thread (4 × 1,000, alternating)', value: percentile(checkpoints.thread, 50), unit: 'ms', baseline: { name: 'the same, SQLite checkpointing in the commits', value: percentile(checkpoints.inCommits, 50) } },
     { name: 'decide() p99, one caller, checkpoint thread (4 × 1,000, alternating)', value: percentile(checkpoints.thread, 99), unit: 'ms', baseline: { name: 'the same, SQLite checkpointing in the commits', value: percentile(checkpoints.inCommits, 99) } },
+    // A restart under load (bench/restart.ts): the first seconds of a fresh process.
+    { name: 'a restart: from start to serving (policy loaded)', value: restart.readyMs, unit: 'ms' },
+    { name: 'POST /v1/decisions answered/s, the first 3 s after a restart, 1,000 offered', value: restart.first.rps, unit: 'req/s', baseline: { name: 'the same process, the next 3 s', value: restart.next.rps }, higherIsBetter: true },
+    { name: 'POST /v1/decisions p50, the first 3 s after a restart, 1,000 offered', value: restart.first.p50ms, unit: 'ms', baseline: { name: 'the same process, the next 3 s', value: restart.next.p50ms } },
+    { name: 'POST /v1/decisions p99, the first 3 s after a restart, 1,000 offered', value: restart.first.p99ms, unit: 'ms', baseline: { name: 'the same process, the next 3 s', value: restart.next.p99ms } },
     // The same Warden recording decisions in its server thread, not its writer thread.
     { name: `decide() in-process, ${CONCURRENCY} callers, recorded in-thread`, value: inThread.ip.rate, unit: 'decisions/s', baseline: cedar, higherIsBetter: true },
     { name: 'POST /v1/decisions, recorded in-thread', value: inThread.http.rps, unit: 'req/s', baseline: { name: 'bare Fastify POST', value: baseHttp.rps }, higherIsBetter: true },

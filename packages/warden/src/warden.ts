@@ -141,6 +141,11 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     const tools = new ToolCatalog(store, now);
     const keys = new ApiKeys(store, now);
     const policy = new PolicyService(store.policies, store.decisions, now);
+    // The policy in force is parsed, validated and handed to Cedar now, not by the first
+    // decision: cold, that took about 0.4 s here, and every request arriving meanwhile
+    // queued behind it. A version that does not load leaves Warden up, so that a valid one
+    // can be put; meanwhile each decision is denied (DECISION_ERROR, fail closed).
+    await policy.current().catch((err: unknown) => options.log?.error({ err }, 'the policy in force does not load: decisions are denied until a valid one is put'));
     const identity = await createIdentity({ store, agents, config, dataDir, now, delegationCheck: delegationCheck(store, policy, now) });
 
     // Tool categories from the config file: applied when they differ from what is stored,

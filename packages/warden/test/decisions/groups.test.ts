@@ -4,7 +4,11 @@
  * what a decision records so a simulation replays them, and never a policy that can match
  * nothing.
  */
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import { buildApp } from '../../src/server/app.js';
+import { createWarden, type WardenOptions } from '../../src/warden.js';
 import { expectError } from '../server/state.js';
 import { decisionWarden, type DecisionTest } from './fixtures.js';
 
@@ -150,5 +154,42 @@ describe('a stored version holding a policy that can never apply (accepted befor
     expect((await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().policies).toContain('owners-in-ops');
     // Uploaded again today, the same text is refused.
     expectError(await t.request('PUT', '/v1/policies', { key: t.keys.admin, body: { policies: text } }), 400, 'INVALID_POLICY');
+  });
+});
+
+describe('a Warden started over a stored policy version that does not load', () => {
+  it('starts, says so in its log, denies every decision (fail closed) and takes a valid version', async () => {
+    const first = await decisionWarden();
+    const dir = first.dir;
+    await first.register('helper', ['docs.*']);
+    await first.categorise('docs.read', ['read']);
+    const token = await first.grant('helper', ['docs.read'], undefined, { ttlSeconds: 3600 });
+    const pack = (await first.request('GET', '/v1/policies', { key: first.keys.viewer })).json().policies as string;
+    // A version no release could load: written past the upload check, as a corrupted row would be.
+    await first.warden.store.policies.insert(
+      { version: 'sha256:broken', text: 'permit (principal, action, resource) when { principal.nope };', createdAt: new Date().toISOString(), createdBy: 'human:admin-user' },
+      { type: 'policy.updated', actor: 'human:admin-user', subject: 'policy', data: { version: 'sha256:broken' } },
+    );
+    await first.app.close();
+    await first.warden.close();
+
+    const logged: Array<{ msg: string }> = [];
+    const log = { error: (obj: unknown, msg: string) => logged.push({ msg }), warn: () => undefined } as unknown as WardenOptions['log'];
+    const warden = await createWarden(validateConfig({ dataDir: dir, logLevel: 'silent' }), { log });
+    const app = await buildApp(warden);
+    try {
+      expect(logged.map((l) => l.msg)).toContain('the policy in force does not load: decisions are denied until a valid one is put');
+      const decide = () => app.inject({ method: 'POST', url: '/v1/decisions', headers: { authorization: `Bearer ${token}` }, payload: { tool: 'docs.read' } });
+      const denied = (await decide()).json();
+      expect(denied.decision).toBe('deny');
+      expect(denied.reasons.map((r: { code: string }) => r.code)).toContain('DECISION_ERROR');
+      const put = await app.inject({ method: 'PUT', url: '/v1/policies', headers: { authorization: `Bearer ${first.keys.admin}` }, payload: { policies: pack } });
+      expect(put.statusCode).toBe(200);
+      expect((await decide()).json().decision).toBe('allow');
+    } finally {
+      await app.close();
+      await warden.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
