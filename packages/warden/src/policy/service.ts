@@ -35,6 +35,8 @@ export class PolicyService implements PolicyEvaluator {
   private engine: PolicyEngine | undefined;
   private seq = -1;
   private checkedAt = 0;
+  /** The version in force that did not load, and why: thrown until another is stored. */
+  private failure: { seq: number; error: unknown } | undefined;
   private readonly defaultText = readDefaultPolicies()
     .map((s) => s.text)
     .join('\n');
@@ -52,12 +54,26 @@ export class PolicyService implements PolicyEvaluator {
    */
   async current(): Promise<PolicyEngine> {
     const nowMs = Date.now();
-    if (this.engine !== undefined && nowMs - this.checkedAt < RECHECK_MS) return this.engine;
+    if (nowMs - this.checkedAt < RECHECK_MS) {
+      if (this.engine !== undefined) return this.engine;
+      if (this.failure !== undefined) throw this.failure.error;
+    }
     this.checkedAt = nowMs;
     const seq = await this.store.currentSeq();
+    if (this.failure?.seq === seq) throw this.failure.error;
     if (this.engine === undefined || seq !== this.seq) {
       const rec = seq === 0 ? undefined : await this.store.current();
-      this.engine = PolicyEngine.load({ policies: rec?.text ?? this.defaultText, accepted: true });
+      try {
+        this.engine = PolicyEngine.load({ policies: rec?.text ?? this.defaultText, accepted: true });
+      } catch (error) {
+        // INVARIANT: only the version in force decides. One that does not load leaves no
+        // engine, and every decision is denied until another is stored: the version
+        // before it does not go on answering.
+        this.engine = undefined;
+        this.failure = { seq, error };
+        throw error;
+      }
+      this.failure = undefined;
       this.seq = seq;
     }
     return this.engine;

@@ -47,37 +47,54 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 }
 
 /**
- * The calls agents make many times a second: decisions and their outcomes, each on the
- * audit record with far more than a log line holds (who, what, why, the answer), and MCP
- * messages, whose tool calls are decisions too. Their successful answers are logged at
- * `debug`, not `info`.
+ * The calls agents make many times a second that are each on the audit record, with far
+ * more than a log line holds (who, what, why, the answer): decisions and their outcomes.
+ * Their successful answers are logged at `debug`, not `info`. (MCP messages are not among
+ * them: a session opened, a list or a prompt fetched is on no record but this log.)
  */
-const AGENT_HOT_PATH: ReadonlySet<string> = new Set(['POST /v1/decisions', 'POST /v1/decisions/:id/outcome', 'POST /mcp/:name']);
+const AUDITED_HOT_PATH: ReadonlySet<string> = new Set(['POST /v1/decisions', 'POST /v1/decisions/:id/outcome']);
 
 /**
  * One line per request, once it is answered: method, url (redacted), status and time.
  * Fastify's own writes two (one on arrival) and, at `info`, one for every decision: at a
  * few thousand decisions a second that is a log line per decision beside the audit entry.
- * A request that failed (4xx, 5xx, an error while answering) is always logged.
+ * A request that failed (4xx, 5xx, an error while answering) is always logged at `info`
+ * or above, and so is one whose client left before the answer was complete (a long poll
+ * given up, an event stream closed): with no arrival line, it would leave no trace.
  */
 class AccessLog extends LogController {
-  override incomingRequest(): void {}
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    reply.raw.once('close', () => {
+      if (reply.raw.writableEnded || reply.raw.errored) return;
+      reply.log.info(accessLine(request, reply), 'request closed before its answer was complete');
+    });
+  }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const statusCode = reply.statusCode;
-    const line = { req: request, res: { statusCode }, responseTime: reply.elapsedTime };
+    const line = accessLine(request, reply);
     if (error) {
       reply.log.error({ ...line, err: error }, 'request errored');
       return;
     }
     const route = request.routeOptions.url;
-    const quiet = statusCode < 400 && route !== undefined && AGENT_HOT_PATH.has(`${request.method} ${route}`);
+    const quiet = line.res.statusCode < 400 && route !== undefined && AUDITED_HOT_PATH.has(`${request.method} ${route}`);
     reply.log[quiet ? 'debug' : 'info'](line, 'request completed');
   }
 }
 
+function accessLine(request: FastifyRequest, reply: FastifyReply): { req: FastifyRequest; res: { statusCode: number }; responseTime: number } {
+  return { req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime };
+}
+
+/**
+ * A query parameter whose name says it may carry a secret (`token`, `access_token`,
+ * `subject_token`, `key`, `api_key`, `client_assertion`, `secret`, `password`, `signature`
+ * …): its value is never logged.
+ */
+const SECRET_PARAM = /([?&][^=&#]*(?:token|key|assertion|secret|password|signature|code)[^=&#]*=)[^&#]*/gi;
+
 function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|key|access_token)=)[^&]*/gi, '$1[redacted]');
+  return url.replace(SECRET_PARAM, '$1[redacted]');
 }
 
 export async function buildApp(warden: Warden, options: AppOptions = {}): Promise<FastifyInstance> {

@@ -67,17 +67,20 @@ describe('agent groups', () => {
     expect(updated[0]?.entry.data.changes).toEqual({ groups: { from: ['contractors'], to: ['apac', 'contractors'] } });
   });
 
-  it('records the groups a decision was taken with, and a simulation replays them', async () => {
-    const from = new Date(Date.now() - 60_000).toISOString();
+  it('records the groups a decision was taken with, and a simulation replays those, not today\'s', async () => {
+    const from = new Date(Date.now() - 1000).toISOString();
+    await setGroups(['apac']);
     const allowed = (await t.decide(token, { tool: 'docs.read' })).json();
-    expect(allowed.decision).toBe('deny');
+    expect(allowed.decision).toBe('allow');
     const rec = (await t.request('GET', `/v1/decisions/${allowed.id}`, { key: t.keys.auditor })).json();
-    expect(rec.policyInput.agent.groups).toEqual(['apac', 'contractors']);
-    // Under the pack without the group policy, the same decisions would have been allowed.
-    const sim = await t.request('POST', '/v1/policies/simulate', { key: t.keys.admin, body: { policies: pack, from, to: new Date(Date.now() + 1000).toISOString() } });
+    expect(rec.policyInput.agent.groups).toEqual(['apac']);
+    // Today the agent is in no group; the decision was taken while it was in `apac`.
+    await setGroups([]);
+    const candidate = `${pack}\n@id("apac-no-docs")\nforbid (principal in Warden::Group::"apac", action == Warden::Action::"call", resource == Warden::Tool::"docs.read");`;
+    const sim = await t.request('POST', '/v1/policies/simulate', { key: t.keys.admin, body: { policies: candidate, from, to: new Date(Date.now() + 1000).toISOString() } });
     expect(sim.statusCode).toBe(200);
     const changed = sim.json().changes.find((c: { decisionId: string }) => c.decisionId === allowed.id);
-    expect(changed).toMatchObject({ recorded: 'deny', simulated: 'allow' });
+    expect(changed).toMatchObject({ recorded: 'allow', simulated: 'deny', determining: ['apac-no-docs'] });
   });
 
   describe('bad groups change nothing', () => {
@@ -191,5 +194,32 @@ describe('a Warden started over a stored policy version that does not load', () 
       await warden.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a version stored by another process that does not load', () => {
+  let t: DecisionTest;
+  beforeAll(async () => {
+    t = await decisionWarden();
+  });
+  afterAll(() => t.close());
+
+  it('denies every decision from then on: the version before it does not go on answering', async () => {
+    await t.register('helper', ['docs.*']);
+    await t.categorise('docs.read', ['read']);
+    const token = await t.grant('helper', ['docs.read'], undefined, { ttlSeconds: 3600 });
+    expect((await t.decide(token, { tool: 'docs.read' })).json().decision).toBe('allow');
+    await t.warden.store.policies.insert(
+      { version: 'sha256:broken', text: 'forbid (principal, action, resource) when { principal.nope };', createdAt: new Date().toISOString(), createdBy: 'human:admin-user' },
+      { type: 'policy.updated', actor: 'human:admin-user', subject: 'policy', data: { version: 'sha256:broken' } },
+    );
+    // This process looks for a version stored elsewhere once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const answers: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      answers.push((await t.decide(token, { tool: 'docs.read' })).json().decision);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(answers.every((a) => a === 'deny')).toBe(true);
   });
 });

@@ -38,6 +38,7 @@ describe('request logs', () => {
     const auth = (key: string) => ({ authorization: `Bearer ${key}` });
     await app.inject({ method: 'GET', url: '/v1/agents', headers: auth(t.keys.admin) });
     await app.inject({ method: 'GET', url: `/v1/agents?key=${t.keys.viewer}&token=${t.keys.auditor}&access_token=${t.keys.approver}`, headers: auth(t.keys.admin) });
+    await app.inject({ method: 'GET', url: '/v1/agents?subject_token=eyJ.SECRET1&client_assertion=eyJ.SECRET2&api_key=SECRET3&client_secret=SECRET4&limit=5', headers: auth(t.keys.admin) });
     await app.inject({ method: 'GET', url: '/v1/agents', headers: auth(`wk_${'Q'.repeat(43)}`) });
     created = (await app.inject({ method: 'POST', url: '/v1/keys', headers: auth(t.keys.admin), payload: { owner: 'human:log', role: 'viewer' } })).json().key;
     await app.inject({ method: 'POST', url: '/v1/agents', headers: auth(t.keys.admin), payload: { id: 'logged', name: 'L', owner: 'human:log' } });
@@ -56,15 +57,17 @@ describe('request logs', () => {
 
   it('writes one line per request, when it is answered, with its status and time', () => {
     const completed = lines.map((l) => JSON.parse(l) as Line).filter((l) => l.req !== undefined);
-    // Six requests, six lines: none on arrival.
-    expect(completed).toHaveLength(6);
+    // Seven requests, seven lines: none on arrival.
+    expect(completed).toHaveLength(7);
     expect(completed.every((l) => l.msg === 'request completed' && typeof l.responseTime === 'number' && l.reqId === l.req?.id)).toBe(true);
-    expect(completed.map((l) => l.res?.statusCode)).toEqual([200, 200, 401, 201, 201, 400]);
+    expect(completed.map((l) => l.res?.statusCode)).toEqual([200, 200, 200, 401, 201, 201, 400]);
   });
 
   it('redacts keys and tokens passed in the query string', () => {
     const urls = lines.map((l) => JSON.parse(l) as { req?: { url: string } }).flatMap((p) => (p.req ? [p.req.url] : []));
     expect(urls).toContain('/v1/agents?key=[redacted]&token=[redacted]&access_token=[redacted]');
+    expect(urls).toContain('/v1/agents?subject_token=[redacted]&client_assertion=[redacted]&api_key=[redacted]&client_secret=[redacted]&limit=5');
+    expect(lines.join('\n')).not.toContain('SECRET');
   });
 
   it('never writes an API key: presented, unknown or newly created', () => {
@@ -92,15 +95,22 @@ describe('request logs on the agents\' hot path', () => {
     await t.close();
   });
 
-  /** The lines an app logging at `level` writes for: an answered decision, a refused body, an admin read. */
+  /**
+   * The lines an app logging at `level` writes for: an answered decision, a refused body,
+   * the decision's outcome, an MCP message (to an upstream that does not exist) and an
+   * admin read.
+   */
   async function linesAt(level: string): Promise<Line[]> {
     const lines: string[] = [];
     const app = await loggedApp(t.warden, level, lines);
     try {
       const inject = (url: string, payload?: Record<string, unknown>) =>
         app.inject({ method: payload === undefined ? 'GET' : 'POST', url, headers: { authorization: `Bearer ${payload === undefined ? t.keys.viewer : token}` }, ...(payload === undefined ? {} : { payload }) });
-      expect((await inject('/v1/decisions', { tool: 'docs.read' })).statusCode).toBe(200);
+      const decided = await inject('/v1/decisions', { tool: 'docs.read' });
+      expect(decided.statusCode).toBe(200);
       expect((await inject('/v1/decisions', { tool: 'docs.read', extra: 1 })).statusCode).toBe(400);
+      expect((await inject(`/v1/decisions/${decided.json().id}/outcome`, { status: 'succeeded' })).statusCode).toBe(200);
+      expect((await inject('/mcp/nowhere', { jsonrpc: '2.0', id: 1, method: 'tools/list' })).statusCode).toBe(404);
       expect((await inject('/v1/agents')).statusCode).toBe(200);
     } finally {
       await app.close();
@@ -108,18 +118,38 @@ describe('request logs on the agents\' hot path', () => {
     return lines.map((l) => JSON.parse(l) as Line).filter((l) => l.req !== undefined);
   }
 
-  it('logs an answered decision at debug only: it is on the audit record already', async () => {
+  it('logs an answered decision and its outcome at debug only: they are on the audit record already', async () => {
     const info = await linesAt('info');
-    expect(info.map((l) => [l.req?.method, l.req?.url, l.res?.statusCode])).toEqual([
+    expect(info.map((l) => [l.req?.method, l.req?.url.replace(/dec_[\w-]+/, 'dec_…'), l.res?.statusCode])).toEqual([
       ['POST', '/v1/decisions', 400],
+      ['POST', '/mcp/nowhere', 404],
       ['GET', '/v1/agents', 200],
     ]);
     const debug = await linesAt('debug');
-    expect(debug.map((l) => [l.req?.url, l.res?.statusCode, l.level])).toEqual([
+    expect(debug.map((l) => [l.req?.url.replace(/dec_[\w-]+/, 'dec_…'), l.res?.statusCode, l.level])).toEqual([
       ['/v1/decisions', 200, 20],
       ['/v1/decisions', 400, 30],
+      ['/v1/decisions/dec_…/outcome', 200, 20],
+      ['/mcp/nowhere', 404, 30],
       ['/v1/agents', 200, 30],
     ]);
-    expect(JSON.stringify(debug)).not.toContain(token);
+  });
+
+  it('logs, at info, a request whose client left before its answer was complete', async () => {
+    const lines: string[] = [];
+    const app = await loggedApp(t.warden, 'info', lines);
+    try {
+      const url = await app.listen({ port: 0, host: '127.0.0.1' });
+      const abort = new AbortController();
+      // An event stream: its answer is never complete while the client stays.
+      const res = await fetch(`${url}/v1/events`, { headers: { authorization: `Bearer ${t.keys.viewer}` }, signal: abort.signal });
+      expect(res.status).toBe(200);
+      abort.abort();
+      await expect.poll(() => lines.some((l) => l.includes('/v1/events')), { timeout: 5000 }).toBe(true);
+    } finally {
+      await app.close();
+    }
+    const parsed = lines.map((l) => JSON.parse(l) as Line).filter((l) => l.req?.url === '/v1/events');
+    expect(parsed.map((l) => [l.msg, l.level, l.res?.statusCode])).toEqual([['request closed before its answer was complete', 30, 200]]);
   });
 });
