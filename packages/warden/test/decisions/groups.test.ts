@@ -12,6 +12,14 @@ import { createWarden, type WardenOptions } from '../../src/warden.js';
 import { expectError } from '../server/state.js';
 import { decisionWarden, type DecisionTest } from './fixtures.js';
 
+/** Stores a policy version past the upload check, as an earlier release or a damaged row would have. */
+async function storeVersion(warden: DecisionTest['warden'], version: string, text: string): Promise<void> {
+  await warden.store.policies.insert(
+    { version, text, createdAt: new Date().toISOString(), createdBy: 'human:admin-user' },
+    { type: 'policy.updated', actor: 'human:admin-user', subject: 'policy', data: { version } },
+  );
+}
+
 const CONTRACTOR_POLICY = `
 @id("contractors-read-no-docs")
 forbid (principal in Warden::Group::"contractors", action == Warden::Action::"call", resource == Warden::Tool::"docs.read");`;
@@ -145,10 +153,7 @@ describe('a stored version holding a policy that can never apply (accepted befor
     const pack = (await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().policies as string;
     const text = `${pack}\n@id("owners-in-ops")\nforbid (principal, action == Warden::Action::"call", resource) when { principal.owner in Warden::Group::"ops" };`;
     // Written as an earlier release would have accepted it, past today's upload check.
-    await t.warden.store.policies.insert(
-      { version: 'sha256:older-release', text, createdAt: new Date().toISOString(), createdBy: 'human:admin-user' },
-      { type: 'policy.updated', actor: 'human:admin-user', subject: 'policy', data: { version: 'sha256:older-release' } },
-    );
+    await storeVersion(t.warden, 'sha256:older-release', text);
     // Another process stored it: this one takes it up within a second.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const answer = (await t.decide(token, { tool: 'docs.read' })).json();
@@ -169,10 +174,7 @@ describe('a Warden started over a stored policy version that does not load', () 
     const token = await first.grant('helper', ['docs.read'], undefined, { ttlSeconds: 3600 });
     const pack = (await first.request('GET', '/v1/policies', { key: first.keys.viewer })).json().policies as string;
     // A version no release could load: written past the upload check, as a corrupted row would be.
-    await first.warden.store.policies.insert(
-      { version: 'sha256:broken', text: 'permit (principal, action, resource) when { principal.nope };', createdAt: new Date().toISOString(), createdBy: 'human:admin-user' },
-      { type: 'policy.updated', actor: 'human:admin-user', subject: 'policy', data: { version: 'sha256:broken' } },
-    );
+    await storeVersion(first.warden, 'sha256:broken', 'permit (principal, action, resource) when { principal.nope };');
     await first.app.close();
     await first.warden.close();
 
@@ -209,10 +211,7 @@ describe('a version stored by another process that does not load', () => {
     await t.categorise('docs.read', ['read']);
     const token = await t.grant('helper', ['docs.read'], undefined, { ttlSeconds: 3600 });
     expect((await t.decide(token, { tool: 'docs.read' })).json().decision).toBe('allow');
-    await t.warden.store.policies.insert(
-      { version: 'sha256:broken', text: 'forbid (principal, action, resource) when { principal.nope };', createdAt: new Date().toISOString(), createdBy: 'human:admin-user' },
-      { type: 'policy.updated', actor: 'human:admin-user', subject: 'policy', data: { version: 'sha256:broken' } },
-    );
+    await storeVersion(t.warden, 'sha256:broken', 'forbid (principal, action, resource) when { principal.nope };');
     // This process looks for a version stored elsewhere once a second.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const answers: string[] = [];
