@@ -105,6 +105,7 @@ export function compilePolicies(schema: string, policies: string | readonly Poli
   }
 
   const diagnostics: PolicyDiagnostic[] = [];
+  const warnings: string[] = [];
 
   // INVARIANT: Cedar names the policies of a text `policy0`, `policy1`, … in text order,
   // and `policySetTextToParts` returns them sorted by that id as a string (policy10
@@ -144,6 +145,12 @@ export function compilePolicies(schema: string, policies: string | readonly Poli
       if (answer.json.effect !== 'forbid') problem(`\`@approval\` on policy \`${id}\` only means something on a forbid`);
       if (approval === null || approval.trim() === '') problem(`\`@approval\` on policy \`${id}\` needs a label, e.g. \`@approval("publish")\``);
     }
+    const notInGroups = groupTestOnNonAgent(answer.json);
+    if (notInGroups !== undefined) {
+      const message = `policy \`${id}\` asks whether ${notInGroups} is in a group, which is never true: in Warden only agents belong to groups`;
+      if (options.accepted === true) warnings.push(format({ ...where, message }));
+      else problem(message);
+    }
     const reason = annotations['reason'];
     const info: PolicyInfo = {
       id,
@@ -164,7 +171,6 @@ export function compilePolicies(schema: string, policies: string | readonly Poli
   const rename = (s: string) => s.replace(CEDAR_ID, (_, i: string) => `\`${textIdToId(`policy${i}`)}\``);
 
   const validation = validate({ schema, policies: { staticPolicies: text.combined }, validationSettings: { mode: 'strict' } });
-  const warnings: string[] = [];
   if (validation.type === 'failure') {
     diagnostics.push(...validation.errors.map((e) => text.diagnostic(e, rename)));
   } else {
@@ -198,6 +204,44 @@ export function compilePoliciesOrThrow(schema: string, policies: string | readon
   const r = compilePolicies(schema, policies, options);
   if (!r.ok) throw invalidPolicy(r.messages, r.diagnostics);
   return r.policySet;
+}
+
+/**
+ * What a policy asks to be in a group that can never be, if anything: an agent's owner
+ * (a `Warden::Human`) or a `Warden::Human` or `Warden::Tool` named outright. Cedar refuses
+ * such a test only when it makes the whole policy impossible; inside an `||`, or in an
+ * `unless`, it passes validation and is silently false. Found here in the policy's JSON.
+ */
+function groupTestOnNonAgent(node: unknown): string | undefined {
+  if (node === null || typeof node !== 'object') return undefined;
+  const test = Array.isArray(node) ? undefined : (node as Record<string, unknown>)['in'];
+  if (test !== null && typeof test === 'object' && !Array.isArray(test)) {
+    const { left, right } = test as { left?: unknown; right?: unknown };
+    const what = neverInAGroup(left);
+    if (what !== undefined && namesEntityOfType(right, GROUP_TYPE)) return what;
+  }
+  for (const child of Array.isArray(node) ? node : Object.values(node)) {
+    const found = groupTestOnNonAgent(child);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+const GROUP_TYPE = 'Warden::Group';
+
+function neverInAGroup(expr: unknown): string | undefined {
+  if (expr === null || typeof expr !== 'object') return undefined;
+  const access = (expr as Record<string, unknown>)['.'] as { attr?: unknown } | undefined;
+  if (access?.attr === 'owner') return "an agent's owner (a `Warden::Human`)";
+  const entity = ((expr as Record<string, unknown>)['Value'] as { __entity?: { type?: unknown } } | undefined)?.__entity;
+  if (entity?.type === 'Warden::Human' || entity?.type === 'Warden::Tool') return `a \`${entity.type}\``;
+  return undefined;
+}
+
+function namesEntityOfType(node: unknown, type: string): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if ((node as { __entity?: { type?: unknown } }).__entity?.type === type) return true;
+  return (Array.isArray(node) ? node : Object.values(node)).some((child) => namesEntityOfType(child, type));
 }
 
 /** `line 3, column 12: message`, with the file name first when there is one. */

@@ -139,6 +139,35 @@ describe('a policy that can never apply', () => {
   });
 });
 
+describe('a group test that can never be true, inside a policy that can apply', () => {
+  let t: DecisionTest;
+  let pack: string;
+  beforeAll(async () => {
+    t = await decisionWarden();
+    pack = (await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().policies;
+  });
+  afterAll(() => t.close());
+
+  const put = (extra: string) => t.request('PUT', '/v1/policies', { key: t.keys.admin, body: { policies: `${pack}\n${extra}` } });
+
+  it.each([
+    ['an owner, beside another condition', '@id("o-or")\nforbid (principal, action, resource) when { principal.owner in Warden::Group::"ops" || principal.riskTier == "high" };', "an agent's owner"],
+    ['an owner, in an unless (it would exclude no one)', '@id("o-unless")\npermit (principal, action == Warden::Action::"call", resource) unless { principal.owner in [Warden::Group::"ops", Warden::Group::"sec"] };', "an agent's owner"],
+    ['a human named outright', '@id("h")\nforbid (principal, action, resource) when { Warden::Human::"bob" in Warden::Group::"ops" || context has target };', 'a `Warden::Human`'],
+  ])('is refused for %s, and nothing changes', async (_what, extra, who) => {
+    const before = (await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().version;
+    const res = await put(extra);
+    expectError(res, 400, 'INVALID_POLICY');
+    expect(res.body).toContain(`whether ${who}`);
+    expect(res.body).toContain('only agents belong to groups');
+    expect((await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().version).toBe(before);
+  });
+
+  it('lets a group test on the agent through, beside another condition', async () => {
+    expect((await put('@id("contractors-or-high")\nforbid (principal, action, resource) when { principal in Warden::Group::"contractors" || principal.riskTier == "high" };')).statusCode).toBe(200);
+  });
+});
+
 describe('a stored version holding a policy that can never apply (accepted before that was refused)', () => {
   let t: DecisionTest;
   beforeAll(async () => {
