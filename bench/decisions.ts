@@ -426,7 +426,7 @@ export async function benchDecisions(): Promise<Row[]> {
     { name: 'decide() p50, one caller, checkpoint thread (4 × 1,000, alternating)', value: percentile(checkpoints.thread, 50), unit: 'ms', baseline: { name: 'the same, SQLite checkpointing in the commits', value: percentile(checkpoints.inCommits, 50) } },
     { name: 'decide() p99, one caller, checkpoint thread (4 × 1,000, alternating)', value: percentile(checkpoints.thread, 99), unit: 'ms', baseline: { name: 'the same, SQLite checkpointing in the commits', value: percentile(checkpoints.inCommits, 99) } },
     // A restart under load (bench/restart.ts): the first seconds of a fresh process.
-    { name: 'a restart: from start to serving (policy loaded)', value: restart.readyMs, unit: 'ms' },
+    { name: 'a restart: from process start to serving, under tsx (policy loaded)', value: restart.readyMs, unit: 'ms' },
     { name: 'POST /v1/decisions answered/s, the first 3 s after a restart, 1,000 offered', value: restart.first.rps, unit: 'req/s', baseline: { name: 'the same process, the next 3 s', value: restart.next.rps }, higherIsBetter: true },
     { name: 'POST /v1/decisions p50, the first 3 s after a restart, 1,000 offered', value: restart.first.p50ms, unit: 'ms', baseline: { name: 'the same process, the next 3 s', value: restart.next.p50ms } },
     { name: 'POST /v1/decisions p99, the first 3 s after a restart, 1,000 offered', value: restart.first.p99ms, unit: 'ms', baseline: { name: 'the same process, the next 3 s', value: restart.next.p99ms } },

@@ -71,7 +71,7 @@ export interface Warden {
 }
 
 /** Each delegation hop asks the policy (Cedar `delegate`); only a plain `allow` lets it through. */
-function delegationCheck(store: SqliteStore, policy: PolicyService, now: () => Date): DelegationCheck {
+function delegationCheck(store: SqliteStore, policy: PolicyService, now: () => Date, log: WardenOptions['log']): DelegationCheck {
   return async (req) => {
     const [from, to] = await Promise.all([store.agents.get(req.delegator), store.agents.get(req.delegate)]);
     if (!from || !to) return { allowed: false, determining: [] };
@@ -81,11 +81,19 @@ function delegationCheck(store: SqliteStore, policy: PolicyService, now: () => D
     if (excess.length > 0) {
       return { allowed: false, determining: [], message: `\`agent:${from.id}\` is no longer registered for \`${excess.join(' ')}\`, so it cannot delegate it` };
     }
-    const result = await policy.evaluateDelegation({
-      agent: agentInput(from),
-      subAgent: agentInput(to),
-      context: { task: req.task, chain: req.chain, scope: req.scope, time: timeContext(now()) },
-    });
+    let result: Awaited<ReturnType<PolicyService['evaluateDelegation']>>;
+    try {
+      result = await policy.evaluateDelegation({
+        agent: agentInput(from),
+        subAgent: agentInput(to),
+        context: { task: req.task, chain: req.chain, scope: req.scope, time: timeContext(now()) },
+      });
+    } catch (err) {
+      // Fail closed, and tell the agent no more than a decision would (DECISION_ERROR):
+      // the policy's own diagnostics are for the operator's log.
+      log?.error({ err }, 'the delegation policy could not be evaluated: the hop is refused');
+      return { allowed: false, determining: [], message: 'Warden could not evaluate its delegation policy, so the hop is refused' };
+    }
     return { allowed: result.decision === 'allow', determining: [...result.determining] };
   };
 }
@@ -141,12 +149,15 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     const tools = new ToolCatalog(store, now);
     const keys = new ApiKeys(store, now);
     const policy = new PolicyService(store.policies, store.decisions, now);
-    // The policy in force is parsed, validated and handed to Cedar now, not by the first
-    // decision: cold, that took about 0.4 s here, and every request arriving meanwhile
-    // queued behind it. A version that does not load leaves Warden up, so that a valid one
-    // can be put; meanwhile each decision is denied (DECISION_ERROR, fail closed).
-    await policy.current().catch((err: unknown) => options.log?.error({ err }, 'the policy in force does not load: decisions are denied until a valid one is put'));
-    const identity = await createIdentity({ store, agents, config, dataDir, now, delegationCheck: delegationCheck(store, policy, now) });
+    // A server (one with the writer thread) parses, validates and hands the policy in force
+    // to Cedar now, not at the first decision: cold, that took about 0.4 s here, and every
+    // request arriving meanwhile queued behind it. A version that does not load leaves
+    // Warden up, so that a valid one can be put; meanwhile each decision is denied
+    // (DECISION_ERROR, fail closed). A one-shot CLI command loads it only if it needs it.
+    if (store.writer !== undefined) {
+      await policy.current().catch((err: unknown) => options.log?.error({ err }, 'the policy in force does not load: decisions are denied until a valid one is put'));
+    }
+    const identity = await createIdentity({ store, agents, config, dataDir, now, delegationCheck: delegationCheck(store, policy, now, options.log) });
 
     // Tool categories from the config file: applied when they differ from what is stored,
     // unless an administrator has set that tool since.

@@ -3,6 +3,7 @@
  * until then), compiled once per version. A version written by another process is noticed
  * on the next decision (one indexed read of the latest sequence number).
  */
+import { WardenError } from '../errors.js';
 import type { AuditEvent } from '../store/audit-types.js';
 import type { DecisionRecord, DecisionStore, PolicyInput, PolicyStore } from '../store/decision-types.js';
 import type { PolicyEvaluator, PolicyOutcome } from '../decisions/types.js';
@@ -30,6 +31,13 @@ export interface SimulationReport {
 }
 
 const RECHECK_MS = 1000;
+
+/** Why a version did not load: Cedar's messages (with line and column) when there are some. */
+function whyNot(err: unknown): string {
+  const messages = err instanceof WardenError ? err.details?.messages : undefined;
+  if (Array.isArray(messages) && messages.length > 0) return messages.join('; ');
+  return err instanceof Error ? err.message : String(err);
+}
 
 export class PolicyService implements PolicyEvaluator {
   private engine: PolicyEngine | undefined;
@@ -79,10 +87,20 @@ export class PolicyService implements PolicyEvaluator {
     return this.engine;
   }
 
-  async text(): Promise<{ version: string; policies: string; source: 'default' | 'stored' }> {
-    const engine = await this.current();
-    const rec = this.seq === 0 ? undefined : await this.store.current();
-    return { version: engine.version, policies: rec?.text ?? this.defaultText, source: rec ? 'stored' : 'default' };
+  /**
+   * The version in force and its text. One that does not load is shown too, with why
+   * (`error`), so that an operator can see what to replace: decisions are denied meanwhile.
+   */
+  async text(): Promise<{ version: string; policies: string; source: 'default' | 'stored'; error?: string }> {
+    try {
+      const engine = await this.current();
+      const rec = this.seq === 0 ? undefined : await this.store.current();
+      return { version: engine.version, policies: rec?.text ?? this.defaultText, source: rec ? 'stored' : 'default' };
+    } catch (err) {
+      const rec = await this.store.current();
+      if (rec === undefined) throw err;
+      return { version: rec.version, policies: rec.text, source: 'stored', error: `this version does not load, so every decision is denied: ${whyNot(err)}` };
+    }
   }
 
   async version(): Promise<string> {

@@ -142,3 +142,11 @@ export function gatedScorer() {
     },
   };
 }
+
+/** Stores a policy version past the upload check, as an earlier release or a damaged row would have. */
+export async function storeVersion(warden: TestWarden['warden'], version: string, text: string): Promise<void> {
+  await warden.store.policies.insert(
+    { version, text, createdAt: new Date().toISOString(), createdBy: 'human:admin-user' },
+    { type: 'policy.updated', actor: 'human:admin-user', subject: 'policy', data: { version } },
+  );
+}

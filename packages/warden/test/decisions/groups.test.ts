@@ -10,15 +10,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { buildApp } from '../../src/server/app.js';
 import { createWarden, type WardenOptions } from '../../src/warden.js';
 import { expectError } from '../server/state.js';
-import { decisionWarden, type DecisionTest } from './fixtures.js';
-
-/** Stores a policy version past the upload check, as an earlier release or a damaged row would have. */
-async function storeVersion(warden: DecisionTest['warden'], version: string, text: string): Promise<void> {
-  await warden.store.policies.insert(
-    { version, text, createdAt: new Date().toISOString(), createdBy: 'human:admin-user' },
-    { type: 'policy.updated', actor: 'human:admin-user', subject: 'policy', data: { version } },
-  );
-}
+import { decisionWarden, storeVersion, type DecisionTest } from './fixtures.js';
 
 const CONTRACTOR_POLICY = `
 @id("contractors-read-no-docs")
@@ -194,6 +186,25 @@ describe('a stored version holding a policy that can never apply (accepted befor
   });
 });
 
+describe('a one-shot Warden (the CLI\'s, no writer thread)', () => {
+  it('does not load the policy at start: a command that decides nothing does not pay for Cedar', async () => {
+    const first = await decisionWarden();
+    await storeVersion(first.warden, 'sha256:broken', 'permit (principal, action, resource) when { principal.nope };');
+    await first.app.close();
+    await first.warden.close();
+    const logged: string[] = [];
+    const log = { error: (_obj: unknown, msg: string) => logged.push(msg), warn: () => undefined };
+    const cli = await createWarden(validateConfig({ dataDir: first.dir, logLevel: 'silent' }), { writerThread: false, log });
+    try {
+      expect(await cli.agents.list()).toEqual([]);
+      expect(logged).toEqual([]);
+    } finally {
+      await cli.close();
+      rmSync(first.dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a Warden started over a stored policy version that does not load', () => {
   it('starts, says so in its log, denies every decision (fail closed) and takes a valid version', async () => {
     const first = await decisionWarden();
@@ -249,5 +260,10 @@ describe('a version stored by another process that does not load', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(answers.every((a) => a === 'deny')).toBe(true);
+    // The operator sees what is in force, and why it does not load.
+    const shown = await t.request('GET', '/v1/policies', { key: t.keys.viewer });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.json()).toMatchObject({ version: 'sha256:broken', source: 'stored', policies: expect.stringContaining('principal.nope') });
+    expect(shown.json().error).toMatch(/^this version does not load, so every decision is denied: .*line 1, column \d+/);
   });
 });

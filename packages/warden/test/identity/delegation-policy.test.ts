@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_DIR } from '../../src/policy/pack.js';
+import { storeVersion } from '../decisions/fixtures.js';
 import { assertionFor, exchangeParams, grantToken, identityWarden, postForm, registerAgent, type IdentityTest, type TestAgent } from './fixtures.js';
 
 describe('delegation policy', () => {
@@ -74,5 +75,28 @@ forbid (principal, action == Warden::Action::"delegate", resource in Warden::Gro
     expect((await t.request('PATCH', '/v1/agents/new-helper', { key: t.keys.admin, body: { groups: [] } })).statusCode).toBe(200);
     const parent = await grantToken(t, 'planner', ['forum.read']);
     expect((await postForm(t, '/oauth/token', exchangeParams(parent, await assertionFor(t, quarantined)))).statusCode).toBe(200);
+  });
+});
+
+describe('delegation under a stored policy version that does not load', () => {
+  let t: IdentityTest;
+  beforeAll(async () => {
+    t = await identityWarden();
+  });
+  afterAll(() => t.close());
+
+  it('refuses the hop, and tells the agent nothing of the policy', async () => {
+    await registerAgent(t, 'planner', ['forum.*']);
+    const helper = await registerAgent(t, 'helper', ['forum.*']);
+    const parent = await grantToken(t, 'planner', ['forum.read']);
+    await storeVersion(t.warden, 'sha256:broken', '@id("secret-rule") forbid (principal, action, resource) when { principal.nope };');
+    // This process looks for a version stored elsewhere once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const res = await postForm(t, '/oauth/token', exchangeParams(parent, await assertionFor(t, helper)));
+    expect(res.statusCode).toBe(400);
+    expect(res.json().warden_code).toBe('DELEGATION_DENIED');
+    expect(res.json().error_description).toContain('could not evaluate its delegation policy');
+    expect(res.body).not.toContain('nope');
+    expect(res.body).not.toContain('secret-rule');
   });
 });

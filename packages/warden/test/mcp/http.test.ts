@@ -4,6 +4,7 @@
  * server-filesystem) and the official SDK client as the agent.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -11,6 +12,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_WAITS_PER_CALLER } from '../../src/approvals/queue.js';
+import { buildApp, loggerOptions } from '../../src/server/app.js';
 import { testWarden, type TestWarden } from '../helpers.js';
 import { agentToken, alive, connect, eventually, EVERYTHING, FILESYSTEM, FLAKY, pendingApproval, textOf } from './helpers.js';
 
@@ -314,5 +316,34 @@ describe('shutdown', () => {
     await own.close();
     await eventually(() => (alive(pid) ? undefined : true), 'the upstream to exit');
     await c.close().catch(() => undefined);
+  });
+});
+
+describe('request logs', () => {
+  it('logs MCP messages at info: a session opened or a tool list fetched is on no other record', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const app = await buildApp(t.warden, { logger: { ...(loggerOptions('info') as object), stream } });
+    const own = await app.listen({ port: 0, host: '127.0.0.1' });
+    const token = await agentToken(t, 'logged-lister', ['everything.*']);
+    const transport = new StreamableHTTPClientTransport(new URL(`${own}/mcp/everything`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+    const c = await connect(transport);
+    try {
+      expect((await c.listTools()).tools.length).toBeGreaterThan(0);
+    } finally {
+      await c.close();
+      await app.close();
+    }
+    const posts = lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string; req?: { method: string; url: string }; res?: { statusCode: number } })
+      .filter((l) => l.msg === 'request completed' && l.req?.method === 'POST' && l.req.url === '/mcp/everything');
+    // initialize, the initialized notification, tools/list: each at info, each answered 2xx.
+    expect(posts.length).toBeGreaterThanOrEqual(3);
+    expect(posts.every((l) => l.level === 30 && (l.res?.statusCode ?? 0) < 300)).toBe(true);
   });
 });

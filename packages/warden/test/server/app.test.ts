@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, loggerOptions } from '../../src/server/app.js';
+import { buildApp, loggerOptions, redactUrl } from '../../src/server/app.js';
 import { decisionWarden, type DecisionTest } from '../decisions/fixtures.js';
 import { testWarden, type TestWarden } from '../helpers.js';
 
@@ -150,6 +150,28 @@ describe('request logs on the agents\' hot path', () => {
       await app.close();
     }
     const parsed = lines.map((l) => JSON.parse(l) as Line).filter((l) => l.req?.url === '/v1/events');
-    expect(parsed.map((l) => [l.msg, l.level, l.res?.statusCode])).toEqual([['request closed before its answer was complete', 30, 200]]);
+    expect(parsed.map((l) => [l.msg, l.level, l.res?.statusCode])).toEqual([['connection closed before the answer was complete', 30, 200]]);
+  });
+});
+
+describe('redactUrl', () => {
+  it.each([
+    ['/v1/agents?token=a&limit=5', '/v1/agents?token=[redacted]&limit=5'],
+    ['/oauth/token?subject_token=a&client_assertion=b&api_key=c&client_secret=d&password=e&signature=f&code=g', '/oauth/token?subject_token=[redacted]&client_assertion=[redacted]&api_key=[redacted]&client_secret=[redacted]&password=[redacted]&signature=[redacted]&code=[redacted]'],
+    ['/x?Access_Token=a', '/x?Access_Token=[redacted]'],
+    ['/x?%74oken=SECRET', '/x?%74oken=[redacted]'],
+    ['/x?access%5Ftoken=SECRET', '/x?access%5Ftoken=[redacted]'],
+    ['/x?%E0%A4%A=1&token=SECRET', '/x?%E0%A4%A=1&token=[redacted]'],
+    ['/x?token', '/x?token'],
+    ['/x?a=1&&b=token', '/x?a=1&&b=token'],
+    ['/v1/agents', '/v1/agents'],
+  ])('redacts %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+
+  it('takes a parameter name of any length as it comes, in one pass', () => {
+    const name = 'key'.repeat(5300);
+    expect(redactUrl(`/v1/agents?${name}`)).toBe(`/v1/agents?${name}`);
+    expect(redactUrl(`/v1/agents?${name}=SECRET`)).toBe(`/v1/agents?${name}=[redacted]`);
   });
 });
