@@ -66,6 +66,59 @@ export type CompileResult =
 const POLICY_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const CEDAR_ID = /`policy(\d+)`/g;
 
+/**
+ * How deep one policy may nest (brackets, and `if`s), and how many operators it may hold.
+ * Past a few times these, Cedar's parser (compiled to wasm) runs out of stack, and the wasm
+ * module is then unusable for the whole process: every decision is denied until a restart
+ * (measured: 150 nested parentheses, 1,000 nested `if`s, or a chain of 1,500 `+`). A
+ * policy needs nothing near them; a long list of values is one set, not an operator chain.
+ */
+export const MAX_POLICY_NESTING = 32;
+export const MAX_POLICY_OPERATORS = 256;
+
+const OPERATOR_CHARS = '|&=!<>+-*';
+const WORD_OPERATORS: ReadonlySet<string> = new Set(['in', 'has', 'like', 'is']);
+
+/**
+ * The first policy past those limits, and where it starts. Reads text with its comments
+ * blanked (`maskComments`): strings are skipped, a `;` outside brackets ends a policy.
+ */
+function tooComplex(masked: string): { at: number; message: string } | undefined {
+  let start = 0;
+  let depth = 0;
+  let ifs = 0;
+  let operators = 0;
+  const problem = (what: string) => {
+    let at = start;
+    while (at < masked.length && /\s/.test(masked[at] as string)) at++;
+    return { at, message: `a policy ${what}: split it into several policies, or use a set` };
+  };
+  for (let i = 0; i < masked.length; i++) {
+    const c = masked[i] as string;
+    if (c === '"') {
+      i++;
+      while (i < masked.length && masked[i] !== '"') i += masked[i] === '\\' ? 2 : 1;
+    } else if (c === '(' || c === '[' || c === '{') {
+      if (++depth > MAX_POLICY_NESTING) return problem(`nests brackets more than ${MAX_POLICY_NESTING} deep`);
+    } else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+    } else if (c === ';' && depth <= 0) {
+      [start, depth, ifs, operators] = [i + 1, 0, 0, 0];
+    } else if (OPERATOR_CHARS.includes(c)) {
+      while (i + 1 < masked.length && OPERATOR_CHARS.includes(masked[i + 1] as string)) i++;
+      if (++operators > MAX_POLICY_OPERATORS) return problem(`holds more than ${MAX_POLICY_OPERATORS} operators`);
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i + 1;
+      while (j < masked.length && /[A-Za-z0-9_]/.test(masked[j] as string)) j++;
+      const word = masked.slice(i, j);
+      i = j - 1;
+      if (word === 'if' && ++ifs > MAX_POLICY_NESTING) return problem(`holds more than ${MAX_POLICY_NESTING} \`if\`s`);
+      if (WORD_OPERATORS.has(word) && ++operators > MAX_POLICY_OPERATORS) return problem(`holds more than ${MAX_POLICY_OPERATORS} operators`);
+    }
+  }
+  return undefined;
+}
+
 /** Cedar's validation warning for a policy that no valid request can satisfy. */
 const IMPOSSIBLE = /policy is impossible/;
 
@@ -96,6 +149,10 @@ export function compilePolicies(schema: string, policies: string | readonly Poli
     const where = new SourceText([{ name: 'schema', text: schema }]);
     throw invalidSchema(schemaCheck.errors.map((e) => format(where.diagnostic(e))));
   }
+
+  // Before any of the text reaches Cedar: past these limits its parser can run out of stack.
+  const complex = tooComplex(maskComments(text.combined));
+  if (complex !== undefined) return failed([{ ...text.locate(complex.at), message: complex.message }]);
 
   const parts = policySetTextToParts(text.combined);
   if (parts.type === 'failure') return failed(parts.errors.map((e) => text.diagnostic(e)));
@@ -214,11 +271,14 @@ export function compilePoliciesOrThrow(schema: string, policies: string | readon
  */
 function groupTestOnNonAgent(node: unknown): string | undefined {
   if (node === null || typeof node !== 'object') return undefined;
-  const test = Array.isArray(node) ? undefined : (node as Record<string, unknown>)['in'];
-  if (test !== null && typeof test === 'object' && !Array.isArray(test)) {
-    const { left, right } = test as { left?: unknown; right?: unknown };
-    const what = neverInAGroup(left);
-    if (what !== undefined && namesEntityOfType(right, GROUP_TYPE)) return what;
+  if (!Array.isArray(node)) {
+    const o = node as Record<string, unknown>;
+    // `x in G`, and `x is T in G`.
+    const test = (o['in'] ?? o['is']) as { left?: unknown; right?: unknown; in?: unknown } | undefined;
+    if (test !== null && typeof test === 'object') {
+      const what = neverInAGroup(test.left);
+      if (what !== undefined && namesGroup(o['in'] !== undefined ? test.right : test.in)) return what;
+    }
   }
   for (const child of Array.isArray(node) ? node : Object.values(node)) {
     const found = groupTestOnNonAgent(child);
@@ -227,21 +287,25 @@ function groupTestOnNonAgent(node: unknown): string | undefined {
   return undefined;
 }
 
-const GROUP_TYPE = 'Warden::Group';
-
+/** `principal.owner` or `resource.owner` (a `Warden::Human`), or a human or tool named outright. */
 function neverInAGroup(expr: unknown): string | undefined {
   if (expr === null || typeof expr !== 'object') return undefined;
-  const access = (expr as Record<string, unknown>)['.'] as { attr?: unknown } | undefined;
-  if (access?.attr === 'owner') return "an agent's owner (a `Warden::Human`)";
-  const entity = ((expr as Record<string, unknown>)['Value'] as { __entity?: { type?: unknown } } | undefined)?.__entity;
-  if (entity?.type === 'Warden::Human' || entity?.type === 'Warden::Tool') return `a \`${entity.type}\``;
+  const access = (expr as Record<string, unknown>)['.'] as { left?: { Var?: unknown }; attr?: unknown } | undefined;
+  if (access?.attr === 'owner' && (access.left?.Var === 'principal' || access.left?.Var === 'resource')) return "an agent's owner (a `Warden::Human`)";
+  const entity = entityOf(expr);
+  if (entity === 'Warden::Human' || entity === 'Warden::Tool') return `a \`${entity}\``;
   return undefined;
 }
 
-function namesEntityOfType(node: unknown, type: string): boolean {
-  if (node === null || typeof node !== 'object') return false;
-  if ((node as { __entity?: { type?: unknown } }).__entity?.type === type) return true;
-  return (Array.isArray(node) ? node : Object.values(node)).some((child) => namesEntityOfType(child, type));
+/** A `Warden::Group` named outright, alone or in a set literal. */
+function namesGroup(expr: unknown): boolean {
+  if (entityOf(expr) === 'Warden::Group') return true;
+  const set = expr !== null && typeof expr === 'object' ? (expr as Record<string, unknown>)['Set'] : undefined;
+  return Array.isArray(set) && set.some((e) => entityOf(e) === 'Warden::Group');
+}
+
+function entityOf(expr: unknown): unknown {
+  return expr !== null && typeof expr === 'object' ? ((expr as Record<string, unknown>)['Value'] as { __entity?: { type?: unknown } } | undefined)?.__entity?.type : undefined;
 }
 
 /** `line 3, column 12: message`, with the file name first when there is one. */

@@ -146,6 +146,7 @@ describe('a group test that can never be true, inside a policy that can apply', 
     ['an owner, beside another condition', '@id("o-or")\nforbid (principal, action, resource) when { principal.owner in Warden::Group::"ops" || principal.riskTier == "high" };', "an agent's owner"],
     ['an owner, in an unless (it would exclude no one)', '@id("o-unless")\npermit (principal, action == Warden::Action::"call", resource) unless { principal.owner in [Warden::Group::"ops", Warden::Group::"sec"] };', "an agent's owner"],
     ['a human named outright', '@id("h")\nforbid (principal, action, resource) when { Warden::Human::"bob" in Warden::Group::"ops" || context has target };', 'a `Warden::Human`'],
+    ['an owner, tested with `is … in`', '@id("o-is")\nforbid (principal, action, resource) when { principal.riskTier == "low" || principal.owner is Warden::Human in Warden::Group::"ops" };', "an agent's owner"],
   ])('is refused for %s, and nothing changes', async (_what, extra, who) => {
     const before = (await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().version;
     const res = await put(extra);
@@ -153,6 +154,10 @@ describe('a group test that can never be true, inside a policy that can apply', 
     expect(res.body).toContain(`whether ${who}`);
     expect(res.body).toContain('only agents belong to groups');
     expect((await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().version).toBe(before);
+  });
+
+  it('lets through an owner compared with humans, a group named only in a condition', async () => {
+    expect((await put('@id("owner-pick")\nforbid (principal, action, resource) when { principal.owner in (if principal in Warden::Group::"a" then Warden::Human::"x" else Warden::Human::"y") };')).statusCode).toBe(200);
   });
 
   it('lets a group test on the agent through, beside another condition', async () => {
@@ -265,5 +270,46 @@ describe('a version stored by another process that does not load', () => {
     expect(shown.statusCode).toBe(200);
     expect(shown.json()).toMatchObject({ version: 'sha256:broken', source: 'stored', policies: expect.stringContaining('principal.nope') });
     expect(shown.json().error).toMatch(/^this version does not load, so every decision is denied: .*line 1, column \d+/);
+  });
+});
+
+describe('a policy too deep or too long for Cedar\'s parser', () => {
+  let t: DecisionTest;
+  let pack: string;
+  let token: string;
+  beforeAll(async () => {
+    t = await decisionWarden();
+    await t.register('helper', ['docs.*']);
+    await t.categorise('docs.read', ['read']);
+    token = await t.grant('helper', ['docs.read'], undefined, { ttlSeconds: 3600 });
+    pack = (await t.request('GET', '/v1/policies', { key: t.keys.viewer })).json().policies;
+  });
+  afterAll(() => t.close());
+
+  const forbid = (when: string) => `${pack}\n@id("big")\nforbid (principal, action == Warden::Action::"call", resource) when { ${when} };`;
+
+  // Each of these, handed to Cedar, ran its wasm parser out of stack and left it unusable for
+  // the whole process: every later decision denied until a restart.
+  it.each([
+    ['150 nested parentheses', `${'('.repeat(150)}true${')'.repeat(150)}`, 'nests brackets more than 32 deep'],
+    ['a chain of 1,500 `+`', `${Array.from({ length: 1500 }, () => '1').join(' + ')} == 2`, 'holds more than 256 operators'],
+    ['2,000 `||`', Array.from({ length: 2000 }, (_, i) => `principal.riskTier == "r${i}"`).join(' || '), 'holds more than 256 operators'],
+    ['1,000 nested `if`s', `${'if true then '.repeat(1000)}true${' else false'.repeat(1000)}`, 'holds more than 32 `if`s'],
+  ])('is refused before Cedar sees it: %s', async (_what, when, message) => {
+    for (const url of ['/v1/policies', '/v1/policies/simulate']) {
+      const body = url === '/v1/policies' ? { policies: forbid(when) } : { policies: forbid(when), from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' };
+      const res = await t.request(url === '/v1/policies' ? 'PUT' : 'POST', url, { key: t.keys.admin, body });
+      expectError(res, 400, 'INVALID_POLICY');
+      expect(res.body).toContain(message);
+      expect(res.body).toMatch(/line \d+, column 1/);
+    }
+    // Cedar still works: the next decision is decided, and a valid policy is taken.
+    expect((await t.decide(token, { tool: 'docs.read' })).json().decision).toBe('allow');
+  });
+
+  it('takes a long list of values as one set', async () => {
+    const values = Array.from({ length: 5000 }, (_, i) => `"tier-${i}"`).join(', ');
+    expect((await t.request('PUT', '/v1/policies', { key: t.keys.admin, body: { policies: forbid(`[${values}].contains(principal.riskTier)`) } })).statusCode).toBe(200);
+    expect((await t.decide(token, { tool: 'docs.read' })).json().decision).toBe('allow');
   });
 });
