@@ -92,9 +92,11 @@ function accessLine(request: FastifyRequest, reply: FastifyReply): { req: Fastif
 /**
  * Words that make a query parameter's name say it may carry a secret (`token`,
  * `access_token`, `subject_token`, `key`, `api_key`, `client_assertion`, `client_secret`,
- * `password`, `signature`, `code` …): such a parameter's value is never logged.
+ * `password`, `sig`, `signature`, `code`, `jwt`, `auth`, `credential`, `bearer` …): such a
+ * parameter's value is never logged. A name that only looks like one (`author`) loses its
+ * value too, which costs nothing.
  */
-const SECRET_WORDS = ['token', 'key', 'assertion', 'secret', 'password', 'signature', 'code'];
+const SECRET_WORDS = ['token', 'key', 'assertion', 'secret', 'password', 'sig', 'code', 'jwt', 'auth', 'credential', 'bearer'];
 
 /** A name as the server reads it (percent-decoded), lower case; the raw name if it does not decode. */
 function paramName(raw: string): string {

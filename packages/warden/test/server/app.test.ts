@@ -159,6 +159,7 @@ describe('redactUrl', () => {
     ['/v1/agents?token=a&limit=5', '/v1/agents?token=[redacted]&limit=5'],
     ['/oauth/token?subject_token=a&client_assertion=b&api_key=c&client_secret=d&password=e&signature=f&code=g', '/oauth/token?subject_token=[redacted]&client_assertion=[redacted]&api_key=[redacted]&client_secret=[redacted]&password=[redacted]&signature=[redacted]&code=[redacted]'],
     ['/x?Access_Token=a', '/x?Access_Token=[redacted]'],
+    ['/x?jwt=a&sig=b&credential=c&aut%68=d&bearer=e&limit=5', '/x?jwt=[redacted]&sig=[redacted]&credential=[redacted]&aut%68=[redacted]&bearer=[redacted]&limit=5'],
     ['/x?%74oken=SECRET', '/x?%74oken=[redacted]'],
     ['/x?access%5Ftoken=SECRET', '/x?access%5Ftoken=[redacted]'],
     ['/x?%E0%A4%A=1&token=SECRET', '/x?%E0%A4%A=1&token=[redacted]'],
