@@ -134,6 +134,17 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
   // process alive) is closed before the error goes up.
   try {
     await store.writer?.ready;
+    const policy = new PolicyService(store.policies, store.decisions, now);
+    // A server (one with the writer thread) parses, validates and hands the policy in force
+    // to Cedar now, not at the first decision: cold, that took about 0.4 s here, and every
+    // request arriving meanwhile queued behind it. (Before the audit service starts its
+    // checkpoint timer: start-up then takes no longer from that timer to the first
+    // request.) A version that does not load leaves Warden up, so that a valid one can be
+    // put; meanwhile each decision is denied (DECISION_ERROR, fail closed). A one-shot CLI
+    // command loads it only if it needs it.
+    if (store.writer !== undefined) {
+      await policy.current().catch((err: unknown) => options.log?.error({ err }, 'the policy in force does not load: decisions are denied until a valid one is put'));
+    }
     const audit = new AuditService({
       db: store.db,
       log: store.log,
@@ -148,15 +159,6 @@ export async function createWarden(config: Config, options: WardenOptions = {}):
     const agents = new AgentRegistry(store, now);
     const tools = new ToolCatalog(store, now);
     const keys = new ApiKeys(store, now);
-    const policy = new PolicyService(store.policies, store.decisions, now);
-    // A server (one with the writer thread) parses, validates and hands the policy in force
-    // to Cedar now, not at the first decision: cold, that took about 0.4 s here, and every
-    // request arriving meanwhile queued behind it. A version that does not load leaves
-    // Warden up, so that a valid one can be put; meanwhile each decision is denied
-    // (DECISION_ERROR, fail closed). A one-shot CLI command loads it only if it needs it.
-    if (store.writer !== undefined) {
-      await policy.current().catch((err: unknown) => options.log?.error({ err }, 'the policy in force does not load: decisions are denied until a valid one is put'));
-    }
     const identity = await createIdentity({ store, agents, config, dataDir, now, delegationCheck: delegationCheck(store, policy, now, options.log) });
 
     // Tool categories from the config file: applied when they differ from what is stored,
